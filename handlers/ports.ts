@@ -1,0 +1,317 @@
+// The interfaces the use-cases need from the outside world. storage/ implements the repositories and
+// the unit of work; bot/ implements the notifier; main.ts wires them. Nothing here does I/O.
+
+import type {
+  ChainStepSpec,
+  ContractStatus,
+  ContractType,
+  FieldChange,
+  FollowUpMethod,
+  IsoDate,
+  Risk,
+  Role,
+  RoutingRule,
+  Tier,
+} from './domain/types';
+
+// ---------------------------------------------------------------------------------------------
+// Time and transactions
+
+export interface Clock {
+  now(): Date;
+}
+
+/** An open transaction. Opaque to the use-cases: they only pass it on to the repositories. */
+export interface Tx {
+  readonly __tx: unique symbol;
+}
+
+export interface UnitOfWork {
+  /** Runs `work` in one transaction: all its writes commit together or none do. */
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records as the use-cases see them
+
+export interface CustomerRecord {
+  id: number;
+  code: string;
+  name: string;
+  aliases: string[];
+  tier: Tier;
+  ownerId: string;
+  nextFollowUpDue: IsoDate | null;
+  createdAt: Date;
+}
+
+/** The contract fields that versions track. */
+export interface ContractFieldsSnapshot {
+  title: string;
+  customerId: number;
+  type: ContractType;
+  amountFen: number;
+  risk: Risk;
+  startDate: IsoDate | null;
+  endDate: IsoDate | null;
+  autoRenew: boolean;
+  paymentTerms: string | null;
+}
+
+export interface ContractRecord extends ContractFieldsSnapshot {
+  id: number;
+  number: string;
+  currency: 'CNY';
+  ownerId: string;
+  status: ContractStatus;
+  /** Current version number; approval steps are bound to one version. */
+  version: number;
+  /** Approval round; each submit or restart opens a new round. */
+  round: number;
+  routeRule: string | null;
+  routeExplanation: string | null;
+  submittedAt: Date | null;
+  signedDate: IsoDate | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ContractVersionRecord {
+  id: number;
+  contractId: number;
+  version: number;
+  authorId: string;
+  createdAt: Date;
+  snapshot: ContractFieldsSnapshot;
+  changes: FieldChange[];
+}
+
+export type StepStatus = 'waiting' | 'pending' | 'approved' | 'rejected' | 'cancelled';
+
+export interface ApprovalStepRecord {
+  id: number;
+  contractId: number;
+  version: number;
+  round: number;
+  seq: number;
+  /** What the step is for (a role, or 'person' when the policy names someone). */
+  role: Role | 'person';
+  assigneeId: string;
+  /** When the step went to a delegate: the person the delegate acts for. */
+  actingFor: string | null;
+  status: StepStatus;
+  hours: number;
+  activatedAt: Date | null;
+  dueAt: Date | null;
+  reminderCount: number;
+  lastRemindedAt: Date | null;
+  lastUrgedAt: Date | null;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  decidedActingFor: string | null;
+  comment: string | null;
+}
+
+export interface FollowUpRecord {
+  id: number;
+  customerId: number;
+  authorId: string;
+  contractId: number | null;
+  method: FollowUpMethod | null;
+  content: string;
+  at: Date;
+  nextDue: IsoDate;
+}
+
+export interface AuditEventRecord {
+  id: number;
+  at: Date;
+  actorId: string | null;
+  actingFor: string | null;
+  action: string;
+  contractId: number | null;
+  customerId: number | null;
+  detail: Record<string, unknown>;
+  platform: string;
+  automatic: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages: platform-neutral view models that the renderers in cards/ turn into platform JSON
+
+export type CardAction =
+  | { type: 'submit' | 'cancel'; contractNo: string }
+  | { type: 'approve' | 'reject' | 'transfer'; contractNo: string; stepId: number; version: number };
+
+export interface CardButton {
+  label: string;
+  style: 'primary' | 'danger' | 'default';
+  action: CardAction;
+  /** The equivalent chat command, for transports without buttons (console, markdown fallback). */
+  command: string;
+}
+
+export interface CardView {
+  kind: 'approval' | 'preview' | 'contract' | 'customer' | 'result' | 'follow_up' | 'list';
+  /** Stable id of the card, so a platform can update it in place (e.g. `approval:12`). */
+  cardKey?: string;
+  title: string;
+  subtitle?: string;
+  fields: { label: string; value: string }[];
+  /** Extra lines under the fields (timeline, notes). */
+  lines?: string[];
+  buttons: CardButton[];
+  /** Set once the card is final, e.g. `已同意 · 张三 · 11-22 14:05`; buttons are then inert. */
+  status?: string;
+}
+
+export type View =
+  | { type: 'text'; text: string }
+  | { type: 'markdown'; title: string; text: string }
+  | { type: 'card'; card: CardView };
+
+export type Recipient =
+  | { kind: 'person'; personId: string }
+  | { kind: 'channel'; channel: string }
+  /** The chat a command came from (a 1:1 chat or a group where the bot was @-mentioned). */
+  | { kind: 'conversation'; platform: string; conversationId: string; personId: string | null };
+
+export interface OutgoingMessage {
+  /** Unique: a second enqueue with the same key is ignored (exactly-once notifications). */
+  dedupeKey: string;
+  to: Recipient;
+  views: View[];
+  /** Urgent messages pass quiet hours (used by the schedules). */
+  urgent?: boolean;
+}
+
+export interface OutboxRecord extends OutgoingMessage {
+  id: number;
+  status: 'pending' | 'sent' | 'dead';
+  attempts: number;
+  nextAttemptAt: Date;
+  createdAt: Date;
+  sentAt: Date | null;
+  lastError: string | null;
+}
+
+export interface Notifier {
+  /** Delivers one message; throws on failure so the outbox retries it. */
+  deliver(message: OutboxRecord): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repositories: each method takes the transaction first
+
+export type NewCustomer = Omit<CustomerRecord, 'id' | 'code'>;
+export type NewContract = Omit<ContractRecord, 'id' | 'number' | 'updatedAt'>;
+export type NewStep = Omit<ApprovalStepRecord, 'id'>;
+
+export interface Repositories {
+  sequences: {
+    /** Next value of a named counter (1, 2, …); never hands out a value twice. */
+    next(tx: Tx, name: string): Promise<number>;
+  };
+  customers: {
+    insert(tx: Tx, code: string, c: NewCustomer): Promise<CustomerRecord>;
+    findById(tx: Tx, id: number): Promise<CustomerRecord | null>;
+    findByCode(tx: Tx, code: string): Promise<CustomerRecord | null>;
+    listAll(tx: Tx): Promise<CustomerRecord[]>;
+    setNextFollowUpDue(tx: Tx, id: number, due: IsoDate): Promise<void>;
+  };
+  contracts: {
+    insert(tx: Tx, number: string, c: NewContract): Promise<ContractRecord>;
+    findById(tx: Tx, id: number): Promise<ContractRecord | null>;
+    findByNumber(tx: Tx, number: string): Promise<ContractRecord | null>;
+    listByOwner(tx: Tx, ownerId: string): Promise<ContractRecord[]>;
+    listByCustomer(tx: Tx, customerId: number): Promise<ContractRecord[]>;
+    /** Conditional update: applies only while the contract still has `expected` values. */
+    update(
+      tx: Tx,
+      id: number,
+      expected: { version: number; status?: ContractStatus },
+      patch: Partial<Omit<ContractRecord, 'id' | 'number' | 'createdAt'>>,
+    ): Promise<boolean>;
+  };
+  versions: {
+    insert(tx: Tx, v: Omit<ContractVersionRecord, 'id'>): Promise<ContractVersionRecord>;
+    listByContract(tx: Tx, contractId: number): Promise<ContractVersionRecord[]>;
+  };
+  steps: {
+    insertMany(tx: Tx, steps: NewStep[]): Promise<ApprovalStepRecord[]>;
+    findById(tx: Tx, id: number): Promise<ApprovalStepRecord | null>;
+    listByContract(tx: Tx, contractId: number): Promise<ApprovalStepRecord[]>;
+    listPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<ApprovalStepRecord[]>;
+    /** Conditional update: applies only while the step still has status `from`; false otherwise. */
+    transition(
+      tx: Tx,
+      id: number,
+      from: StepStatus,
+      patch: Partial<Omit<ApprovalStepRecord, 'id' | 'contractId' | 'version' | 'round' | 'seq'>>,
+    ): Promise<boolean>;
+  };
+  followUps: {
+    insert(tx: Tx, f: Omit<FollowUpRecord, 'id'>): Promise<FollowUpRecord>;
+    listByCustomer(tx: Tx, customerId: number, limit: number): Promise<FollowUpRecord[]>;
+  };
+  audit: {
+    append(tx: Tx, e: Omit<AuditEventRecord, 'id'>): Promise<void>;
+    listByContract(tx: Tx, contractId: number): Promise<AuditEventRecord[]>;
+  };
+  outbox: {
+    /** False when a message with the same dedupe key was already enqueued. */
+    enqueue(tx: Tx, message: OutgoingMessage, now: Date): Promise<boolean>;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The slice of the policy file the workflow needs (config.ts builds it from the YAML)
+
+export interface WorkflowPolicy {
+  timezone: string;
+  routing: RoutingRule[];
+  defaultRisk: Risk;
+  /** Working-hour limit of a step without its own `hours`, by role, with a default. */
+  stepHours: Partial<Record<Role | 'person', number>> & { default: number };
+  /** Minimum working hours between two urges of one step. */
+  urgeThrottleHours: number;
+  tiers: Record<Tier, { followUpDays: number }>;
+  defaultTier: Tier;
+}
+
+export type { ChainStepSpec };
+
+// ---------------------------------------------------------------------------------------------
+// Inbox and outbox delivery: used by the dispatch path and the outbox dispatcher
+
+export interface InboxRecord {
+  id: number;
+  deliveryKey: string;
+  platform: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  status: 'received' | 'done' | 'failed';
+  attempts: number;
+  receivedAt: Date;
+}
+
+export interface InboxStore {
+  /** Records an inbound event; null when its delivery key was seen before (a redelivery). */
+  accept(
+    tx: Tx,
+    event: { deliveryKey: string; platform: string; kind: string; payload: Record<string, unknown> },
+    now: Date,
+  ): Promise<InboxRecord | null>;
+  finish(tx: Tx, id: number, status: 'done' | 'failed', now: Date, error?: string): Promise<void>;
+  countAttempt(tx: Tx, id: number): Promise<void>;
+  /** Events accepted but never finished (the process stopped in between), oldest first. */
+  listUnfinished(tx: Tx): Promise<InboxRecord[]>;
+}
+
+export interface OutboxStore {
+  /** Pending messages whose next attempt is due, oldest first. */
+  listDue(tx: Tx, now: Date, limit: number): Promise<OutboxRecord[]>;
+  markSent(tx: Tx, id: number, now: Date): Promise<void>;
+  markFailed(tx: Tx, id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
+  counts(tx: Tx): Promise<Record<OutboxRecord['status'], number>>;
+}

@@ -1,0 +1,25 @@
+import type { DataSource } from 'typeorm';
+import type { Person } from '../handlers/domain/types';
+import { PersonEntity, PersonIdentityEntity } from './entities';
+
+/**
+ * Mirrors the policy's directory into the person tables, so contracts and steps can reference people.
+ * People who left the policy are kept (their history points at them) but marked inactive.
+ */
+export async function syncDirectory(dataSource: DataSource, people: readonly Person[]): Promise<void> {
+  await dataSource.transaction(async (em) => {
+    const listed = new Set(people.map((p) => p.id));
+    for (const existing of await em.find(PersonEntity)) {
+      if (!listed.has(existing.id) && existing.active) await em.update(PersonEntity, { id: existing.id }, { active: false });
+    }
+    for (const p of people) {
+      const values = { name: p.name, roles: p.roles, managerId: p.manager ?? null, active: true };
+      if (await em.existsBy(PersonEntity, { id: p.id })) await em.update(PersonEntity, { id: p.id }, values as never);
+      else await em.insert(PersonEntity, { id: p.id, ...values } as never);
+    }
+    await em.createQueryBuilder().delete().from(PersonIdentityEntity).execute();
+    for (const p of people) {
+      for (const identity of p.identities) await em.insert(PersonIdentityEntity, { identity, personId: p.id });
+    }
+  });
+}

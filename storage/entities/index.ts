@@ -1,0 +1,37 @@
+import { ApprovalStepEntity } from './approval-step.entity';
+import { AuditEventEntity } from './audit-event.entity';
+import { ContractEntity, ContractVersionEntity } from './contract.entity';
+import { CustomerEntity } from './customer.entity';
+import { FollowUpEntity } from './follow-up.entity';
+import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
+import { PersonEntity, PersonIdentityEntity } from './person.entity';
+
+export {
+  ApprovalStepEntity,
+  AuditEventEntity,
+  ContractEntity,
+  ContractVersionEntity,
+  CustomerEntity,
+  FollowUpEntity,
+  InboxEntity,
+  JobLeaseEntity,
+  OutboxEntity,
+  PersonEntity,
+  PersonIdentityEntity,
+  SequenceEntity,
+};
+
+export const ENTITIES = [
+  PersonEntity,
+  PersonIdentityEntity,
+  SequenceEntity,
+  CustomerEntity,
+  ContractEntity,
+  ContractVersionEntity,
+  ApprovalStepEntity,
+  FollowUpEntity,
+  AuditEventEntity,
+  InboxEntity,
+  OutboxEntity,
+  JobLeaseEntity,
+];

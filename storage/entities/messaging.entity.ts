@@ -1,0 +1,52 @@
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { FlagColumn, InstantColumn, JsonColumn } from './columns';
+
+/** Every inbound event, once: the unique delivery key turns a platform's redelivery into a no-op. */
+@Entity('inbox')
+export class InboxEntity {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ name: 'delivery_key', type: 'varchar', length: 200, unique: true }) deliveryKey!: string;
+  @Column({ type: 'varchar', length: 16 }) platform!: string;
+  @Column({ type: 'varchar', length: 32 }) kind!: string;
+  @JsonColumn() payload!: Record<string, unknown>;
+  /** received → done | failed; `received` rows are resumed at start-up. */
+  @Column({ type: 'varchar', length: 12 }) status!: string;
+  /** Random token of the insert that created the row: tells the winner of a concurrent insert. */
+  @Column({ name: 'claim_token', type: 'varchar', length: 40 }) claimToken!: string;
+  @Column({ type: 'integer' }) attempts!: number;
+  @InstantColumn({ name: 'received_at' }) receivedAt!: Date;
+  @InstantColumn({ name: 'processed_at', nullable: true }) processedAt!: Date | null;
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+}
+
+/** Every message the bot sends, written in the transaction of the change that caused it. */
+@Entity('outbox')
+export class OutboxEntity {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ name: 'dedupe_key', type: 'varchar', length: 200, unique: true }) dedupeKey!: string;
+  @JsonColumn() recipient!: Record<string, unknown>;
+  @JsonColumn() views!: unknown[];
+  @FlagColumn() urgent!: boolean;
+  /** pending → sent | dead */
+  @Column({ type: 'varchar', length: 12 }) status!: string;
+  @Column({ type: 'integer' }) attempts!: number;
+  @InstantColumn({ name: 'next_attempt_at' }) nextAttemptAt!: Date;
+  @InstantColumn({ name: 'created_at' }) createdAt!: Date;
+  @InstantColumn({ name: 'sent_at', nullable: true }) sentAt!: Date | null;
+  @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
+}
+
+/** A named counter (contract and customer numbers): handed out in a transaction, never reused. */
+@Entity('sequence')
+export class SequenceEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) name!: string;
+  @Column({ type: 'integer' }) value!: number;
+}
+
+/** One instance at a time runs a scheduled job: the holder of an unexpired lease. */
+@Entity('job_lease')
+export class JobLeaseEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) name!: string;
+  @Column({ type: 'varchar', length: 100 }) holder!: string;
+  @InstantColumn({ name: 'expires_at' }) expiresAt!: Date;
+}

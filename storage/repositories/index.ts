@@ -1,0 +1,270 @@
+// The repositories of handlers/ports.ts on TypeORM. Each method takes the transaction first.
+
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, ObjectLiteral, EntityTarget } from 'typeorm';
+import type {
+  ApprovalStepRecord,
+  AuditEventRecord,
+  ContractRecord,
+  ContractVersionRecord,
+  CustomerRecord,
+  FollowUpRecord,
+  InboxRecord,
+  InboxStore,
+  OutboxRecord,
+  OutboxStore,
+  Repositories,
+  Tx,
+} from '../../handlers/ports';
+import {
+  ApprovalStepEntity,
+  AuditEventEntity,
+  ContractEntity,
+  ContractVersionEntity,
+  CustomerEntity,
+  FollowUpEntity,
+  InboxEntity,
+  OutboxEntity,
+  SequenceEntity,
+} from '../entities';
+import { managerOf } from '../unit-of-work';
+
+/** Inserts a row and reads it back through the entity, so transformers apply both ways. */
+async function insertAndLoad<E extends ObjectLiteral, R>(
+  em: EntityManager,
+  entity: EntityTarget<E>,
+  values: Partial<E>,
+): Promise<R> {
+  const result = await em.insert(entity, values as never);
+  const id = result.identifiers[0]?.id as number;
+  return (await em.findOneByOrFail(entity, { id } as never)) as unknown as R;
+}
+
+const asCustomer = (e: CustomerEntity): CustomerRecord => e as unknown as CustomerRecord;
+const asContract = (e: ContractEntity): ContractRecord => e as unknown as ContractRecord;
+const asStep = (e: ApprovalStepEntity): ApprovalStepRecord => e as unknown as ApprovalStepRecord;
+
+export function createRepositories(): Repositories {
+  return {
+    sequences: {
+      async next(tx, name) {
+        const em = managerOf(tx);
+        // The row lock taken by UPDATE serialises concurrent callers on PostgreSQL/MySQL too.
+        const updated = await em
+          .createQueryBuilder()
+          .update(SequenceEntity)
+          .set({ value: () => 'value + 1' })
+          .where('name = :name', { name })
+          .execute();
+        if (!updated.affected) await em.insert(SequenceEntity, { name, value: 1 });
+        return (await em.findOneByOrFail(SequenceEntity, { name })).value;
+      },
+    },
+
+    customers: {
+      insert: (tx, code, c) => insertAndLoad(managerOf(tx), CustomerEntity, { ...c, code }),
+      findById: async (tx, id) => {
+        const e = await managerOf(tx).findOneBy(CustomerEntity, { id });
+        return e ? asCustomer(e) : null;
+      },
+      findByCode: async (tx, code) => {
+        const e = await managerOf(tx).findOneBy(CustomerEntity, { code });
+        return e ? asCustomer(e) : null;
+      },
+      listAll: async (tx) => (await managerOf(tx).find(CustomerEntity, { order: { id: 'ASC' } })).map(asCustomer),
+      async setNextFollowUpDue(tx, id, due) {
+        await managerOf(tx).update(CustomerEntity, { id }, { nextFollowUpDue: due });
+      },
+    },
+
+    contracts: {
+      insert: (tx, number, c) =>
+        insertAndLoad(managerOf(tx), ContractEntity, { ...c, number, updatedAt: c.createdAt } as Partial<ContractEntity>),
+      findById: async (tx, id) => {
+        const e = await managerOf(tx).findOneBy(ContractEntity, { id });
+        return e ? asContract(e) : null;
+      },
+      findByNumber: async (tx, number) => {
+        const e = await managerOf(tx).findOneBy(ContractEntity, { number });
+        return e ? asContract(e) : null;
+      },
+      listByOwner: async (tx, ownerId) =>
+        (await managerOf(tx).find(ContractEntity, { where: { ownerId }, order: { id: 'ASC' } })).map(asContract),
+      listByCustomer: async (tx, customerId) =>
+        (await managerOf(tx).find(ContractEntity, { where: { customerId }, order: { id: 'ASC' } })).map(asContract),
+      async update(tx, id, expected, patch) {
+        const where: Record<string, unknown> = { id, version: expected.version };
+        if (expected.status) where.status = expected.status;
+        const result = await managerOf(tx).update(ContractEntity, where, patch as Partial<ContractEntity>);
+        return result.affected === 1;
+      },
+    },
+
+    versions: {
+      insert: (tx, v) =>
+        insertAndLoad<ContractVersionEntity, ContractVersionRecord>(
+          managerOf(tx),
+          ContractVersionEntity,
+          v as unknown as Partial<ContractVersionEntity>,
+        ),
+      listByContract: async (tx, contractId) =>
+        (await managerOf(tx).find(ContractVersionEntity, {
+          where: { contractId },
+          order: { version: 'ASC' },
+        })) as unknown as ContractVersionRecord[],
+    },
+
+    steps: {
+      async insertMany(tx, steps) {
+        const out: ApprovalStepRecord[] = [];
+        for (const s of steps) out.push(await insertAndLoad(managerOf(tx), ApprovalStepEntity, s as Partial<ApprovalStepEntity>));
+        return out;
+      },
+      findById: async (tx, id) => {
+        const e = await managerOf(tx).findOneBy(ApprovalStepEntity, { id });
+        return e ? asStep(e) : null;
+      },
+      listByContract: async (tx, contractId) =>
+        (
+          await managerOf(tx).find(ApprovalStepEntity, { where: { contractId }, order: { round: 'ASC', seq: 'ASC' } })
+        ).map(asStep),
+      async listPendingForAssignees(tx, assigneeIds) {
+        if (assigneeIds.length === 0) return [];
+        const rows = await managerOf(tx)
+          .createQueryBuilder(ApprovalStepEntity, 's')
+          .where('s.status = :status', { status: 'pending' })
+          .andWhere('s.assignee_id IN (:...ids)', { ids: assigneeIds })
+          .orderBy('s.activated_at', 'ASC')
+          .addOrderBy('s.id', 'ASC')
+          .getMany();
+        return rows.map(asStep);
+      },
+      async transition(tx, id, from, patch) {
+        const result = await managerOf(tx).update(ApprovalStepEntity, { id, status: from }, patch as Partial<ApprovalStepEntity>);
+        return result.affected === 1;
+      },
+    },
+
+    followUps: {
+      insert: (tx, f) => insertAndLoad<FollowUpEntity, FollowUpRecord>(managerOf(tx), FollowUpEntity, f as Partial<FollowUpEntity>),
+      listByCustomer: async (tx, customerId, limit) =>
+        (await managerOf(tx).find(FollowUpEntity, {
+          where: { customerId },
+          order: { at: 'DESC', id: 'DESC' },
+          take: limit,
+        })) as unknown as FollowUpRecord[],
+    },
+
+    audit: {
+      async append(tx, e) {
+        await managerOf(tx).insert(AuditEventEntity, e as never);
+      },
+      listByContract: async (tx, contractId) =>
+        (await managerOf(tx).find(AuditEventEntity, {
+          where: { contractId },
+          order: { id: 'ASC' },
+        })) as unknown as AuditEventRecord[],
+    },
+
+    outbox: {
+      async enqueue(tx, message, now) {
+        const em = managerOf(tx);
+        if (await em.existsBy(OutboxEntity, { dedupeKey: message.dedupeKey })) return false;
+        await em
+          .createQueryBuilder()
+          .insert()
+          .into(OutboxEntity)
+          .values({
+            dedupeKey: message.dedupeKey,
+            recipient: message.to as never,
+            views: message.views,
+            urgent: message.urgent ?? false,
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: now,
+            createdAt: now,
+          })
+          .orIgnore() // a concurrent instance may have enqueued the same key a moment ago
+          .execute();
+        return true;
+      },
+    },
+  };
+}
+
+const asInbox = (e: InboxEntity): InboxRecord => e as unknown as InboxRecord;
+
+export function createInboxStore(): InboxStore {
+  return {
+    async accept(tx: Tx, event, now) {
+      const em = managerOf(tx);
+      if (await em.existsBy(InboxEntity, { deliveryKey: event.deliveryKey })) return null;
+      const claimToken = randomUUID();
+      await em
+        .createQueryBuilder()
+        .insert()
+        .into(InboxEntity)
+        .values({ ...event, status: 'received', claimToken, attempts: 0, receivedAt: now } as never)
+        .orIgnore()
+        .execute();
+      // Whoever's token is stored won a concurrent insert of the same key.
+      const row = await em.findOneBy(InboxEntity, { deliveryKey: event.deliveryKey });
+      return row && row.claimToken === claimToken ? asInbox(row) : null;
+    },
+    async finish(tx, id, status, now, error) {
+      await managerOf(tx).update(InboxEntity, { id }, { status, processedAt: now, error: error ?? null });
+    },
+    async countAttempt(tx, id) {
+      await managerOf(tx).increment(InboxEntity, { id }, 'attempts', 1);
+    },
+    listUnfinished: async (tx) =>
+      (await managerOf(tx).find(InboxEntity, { where: { status: 'received' }, order: { id: 'ASC' } })).map(asInbox),
+  };
+}
+
+export function createOutboxStore(): OutboxStore {
+  return {
+    async listDue(tx, now, limit) {
+      const rows = await managerOf(tx)
+        .createQueryBuilder(OutboxEntity, 'o')
+        .where('o.status = :status', { status: 'pending' })
+        .andWhere('o.next_attempt_at <= :now', { now: now.getTime() })
+        .orderBy('o.id', 'ASC')
+        .take(limit)
+        .getMany();
+      return rows.map((r) => ({ ...r, to: r.recipient }) as unknown as OutboxRecord);
+    },
+    async markSent(tx, id, now) {
+      await managerOf(tx)
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ status: 'sent', sentAt: now, attempts: () => 'attempts + 1', lastError: null })
+        .where('id = :id', { id })
+        .execute();
+    },
+    async markFailed(tx, id, error, nextAttemptAt) {
+      await managerOf(tx)
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({
+          status: nextAttemptAt ? 'pending' : 'dead',
+          attempts: () => 'attempts + 1',
+          lastError: error.slice(0, 2000),
+          ...(nextAttemptAt ? { nextAttemptAt } : {}),
+        })
+        .where('id = :id', { id })
+        .execute();
+    },
+    async counts(tx) {
+      const rows: { status: string; n: string | number }[] = await managerOf(tx)
+        .createQueryBuilder(OutboxEntity, 'o')
+        .select('o.status', 'status')
+        .addSelect('COUNT(*)', 'n')
+        .groupBy('o.status')
+        .getRawMany();
+      const counts = { pending: 0, sent: 0, dead: 0 };
+      for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
+      return counts;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { Tx, UnitOfWork } from '../handlers/ports';
+import type { DatabaseKind } from './data-source';
+
+/** The use-cases see an opaque Tx; storage knows it is TypeORM's transactional EntityManager. */
+export const managerOf = (tx: Tx): EntityManager => tx as unknown as EntityManager;
+const asTx = (manager: EntityManager): Tx => manager as unknown as Tx;
+
+/** A FIFO async mutex: one holder at a time, in arrival order. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  async lock<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+/**
+ * SQLite: TypeORM's better-sqlite3 driver shares one connection, so concurrent transactions collide
+ * ("cannot start a transaction within a transaction"): queue them. And a deferred transaction that
+ * reads then writes fails with SQLITE_BUSY_SNAPSHOT when another process wrote in between, so every
+ * transaction starts with BEGIN IMMEDIATE (takes the write lock up front; the busy timeout waits for it).
+ */
+class SqliteUnitOfWork implements UnitOfWork {
+  private readonly mutex = new Mutex();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.mutex.lock(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      beginImmediately(runner);
+      await runner.startTransaction();
+      try {
+        const result = await work(asTx(runner.manager));
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction();
+        throw error;
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+}
+
+/** Makes this runner's `BEGIN TRANSACTION` a `BEGIN IMMEDIATE TRANSACTION` (TypeORM has no option for it). */
+function beginImmediately(runner: QueryRunner): void {
+  const query = runner.query.bind(runner);
+  runner.query = ((sql: string, ...rest: unknown[]) =>
+    (query as (...a: unknown[]) => Promise<unknown>)(
+      sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql,
+      ...rest,
+    )) as QueryRunner['query'];
+}
+
+/** PostgreSQL / MySQL: the connection pool gives each transaction its own connection. */
+class PooledUnitOfWork implements UnitOfWork {
+  constructor(private readonly dataSource: DataSource) {}
+
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => work(asTx(manager)));
+  }
+}
+
+export function createUnitOfWork(dataSource: DataSource, kind: DatabaseKind): UnitOfWork {
+  return kind === 'sqlite' ? new SqliteUnitOfWork(dataSource) : new PooledUnitOfWork(dataSource);
+}
