@@ -49,15 +49,18 @@ export function createRepositories(): Repositories {
     sequences: {
       async next(tx, name) {
         const em = managerOf(tx);
-        // The row lock taken by UPDATE serialises concurrent callers on PostgreSQL/MySQL too.
-        const updated = await em
-          .createQueryBuilder()
-          .update(SequenceEntity)
-          .set({ value: () => 'value + 1' })
-          .where('name = :name', { name })
-          .execute();
-        if (!updated.affected) await em.insert(SequenceEntity, { name, value: 1 });
-        return (await em.findOneByOrFail(SequenceEntity, { name })).value;
+        // One atomic upsert-and-increment: two statements (create if missing, then increment) race
+        // on PostgreSQL and deadlock on MySQL when two first uses of a counter meet.
+        if (em.connection.options.type === 'mysql') {
+          await em.query('INSERT INTO `sequence` (`name`, `value`) VALUES (?, 1) ON DUPLICATE KEY UPDATE `value` = `value` + 1', [name]);
+          return (await em.findOneByOrFail(SequenceEntity, { name })).value;
+        }
+        const p = em.connection.options.type === 'postgres' ? '$1' : '?';
+        const rows: { value: number | string }[] = await em.query(
+          `INSERT INTO "sequence" ("name", "value") VALUES (${p}, 1) ON CONFLICT ("name") DO UPDATE SET "value" = "sequence"."value" + 1 RETURNING "value"`,
+          [name],
+        );
+        return Number(rows[0]!.value);
       },
     },
 

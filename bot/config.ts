@@ -1,0 +1,308 @@
+// Environment and policy file, parsed with zod. A bad value stops start-up with a message that names
+// the key and says what was expected.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { yuanToFen } from '../handlers/domain/money';
+import {
+  CONTRACT_TYPES,
+  RISKS,
+  ROLES,
+  TIERS,
+  type CalendarConfig,
+  type ChainStepSpec,
+  type Person,
+  type RoutingRule,
+} from '../handlers/domain/types';
+import type { WorkflowPolicy } from '../handlers/ports';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z.string().min(1).default('sqlite:data/contract-bot.sqlite'),
+  POLICY_FILE: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
+
+/** Reads `.env` from the working directory when present; variables already set win. */
+export function loadDotEnv(file = '.env'): void {
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const blankAsMissing = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(blankAsMissing);
+  if (!result.success) throw new ConfigError(`Bad environment: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy file
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+// YAML reads an unquoted 2026-12-01 as a date object; accept both spellings.
+const dateString = z.preprocess((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v), isoDate);
+const hours = z.number().positive('expected a positive number of hours');
+const yuan = z.number().nonnegative('expected an amount in yuan (a number ≥ 0)');
+const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const personSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected an id of letters, digits, _ . -'),
+  name: z.string().min(1),
+  roles: z.array(z.enum(ROLES)).min(1, 'expected at least one role'),
+  manager: z.string().optional(),
+  identities: z
+    .array(z.string().regex(/^(dingtalk|wecom):.+$/, 'expected dingtalk:<staffId> or wecom:<userid>'))
+    .default([]),
+  delegate: z.strictObject({ to: z.string(), from: dateString, until: dateString }).optional(),
+});
+
+const chainStepSchema = z.union([
+  z.enum(ROLES),
+  z.strictObject({ role: z.enum(ROLES), hours: hours.optional() }),
+  z.strictObject({ person: z.string(), hours: hours.optional() }),
+]);
+
+const routingRuleSchema = z.strictObject({
+  name: z.string().min(1),
+  match: z
+    .strictObject({
+      types: z.array(z.enum(CONTRACT_TYPES)).min(1).optional(),
+      amount_min: yuan.optional(),
+      amount_below: yuan.optional(),
+      risks: z.array(z.enum(RISKS)).min(1).optional(),
+    })
+    .default({}),
+  chain: z.array(chainStepSchema).min(1, 'expected at least one approval step'),
+});
+
+const channelSchema = z.strictObject({
+  wecom_webhook: z.url().optional(),
+  dingtalk_webhook: z.url().optional(),
+  dingtalk_secret: z.string().optional(),
+});
+
+const policySchema = z.strictObject({
+  timezone: z.string().default('Asia/Shanghai'),
+  people: z.array(personSchema).min(1, 'expected at least one person'),
+  routing: z.array(routingRuleSchema).min(1, 'expected at least one routing rule'),
+  approval: z
+    .strictObject({
+      default_risk: z.enum(RISKS).default('low'),
+      step_hours: z.partialRecord(z.enum([...ROLES, 'default', 'person']), hours).default({ default: 8 }),
+      urge_throttle_hours: hours.default(4),
+      reminders: z
+        .strictObject({
+          interval_hours: hours.default(4),
+          copy_manager_after: z.number().int().min(0).default(2),
+          alert_channel_after: z.number().int().min(0).default(3),
+        })
+        .default({ interval_hours: 4, copy_manager_after: 2, alert_channel_after: 3 }),
+    })
+    .prefault({}),
+  calendar: z
+    .strictObject({
+      workdays: z.array(z.number().int().min(1).max(7)).default([1, 2, 3, 4, 5]),
+      hours: z
+        .array(z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'expected "HH:mm-HH:mm"'))
+        .min(1)
+        .default(['09:00-12:00', '13:30-18:00']),
+      official_holidays: z.boolean().default(true),
+      extra_holidays: z.array(dateString).default([]),
+      extra_workdays: z.array(dateString).default([]),
+    })
+    .prefault({}),
+  customers: z
+    .strictObject({
+      default_tier: z.enum(TIERS).default('B'),
+      tiers: z
+        .strictObject({
+          A: z.strictObject({ follow_up_days: z.number().int().positive() }),
+          B: z.strictObject({ follow_up_days: z.number().int().positive() }),
+          C: z.strictObject({ follow_up_days: z.number().int().positive() }),
+        })
+        .default({ A: { follow_up_days: 7 }, B: { follow_up_days: 14 }, C: { follow_up_days: 30 } }),
+    })
+    .prefault({}),
+  service_sla: z
+    .strictObject({
+      urgent: z.strictObject({ confirm: hours, respond: hours, resolve: hours }),
+      general: z.strictObject({ confirm: hours, respond: hours, resolve: hours }),
+      periodic: z.strictObject({ agree_days_ahead: z.number().int().positive() }),
+    })
+    .default({
+      urgent: { confirm: 1, respond: 2, resolve: 4 },
+      general: { confirm: 1, respond: 4, resolve: 24 },
+      periodic: { agree_days_ahead: 3 },
+    }),
+  channels: z.record(z.string(), channelSchema.nullable().transform((c) => c ?? {})).default({}),
+  alerts: z.record(z.string(), z.string()).default({}),
+});
+
+type RawPolicy = z.infer<typeof policySchema>;
+
+export interface Policy {
+  file: string;
+  workflow: WorkflowPolicy;
+  people: Person[];
+  calendar: CalendarConfig;
+  reminders: RawPolicy['approval']['reminders'];
+  serviceSla: RawPolicy['service_sla'];
+  channels: RawPolicy['channels'];
+  alerts: RawPolicy['alerts'];
+}
+
+/** Parses and cross-checks a policy document (YAML text). `file` is used in error messages. */
+export function parsePolicy(yamlText: string, file: string): Policy {
+  let doc: unknown;
+  try {
+    doc = YAML.parse(yamlText);
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid YAML: ${(e as Error).message}`);
+  }
+  const result = policySchema.safeParse(doc ?? {});
+  if (!result.success) throw new ConfigError(`${file}: ${describeIssues(result.error)}`);
+  const raw = result.data;
+  crossCheck(raw, file);
+
+  const calendar: CalendarConfig = {
+    timezone: raw.timezone,
+    workdays: raw.calendar.workdays,
+    hours: raw.calendar.hours.map((h) => {
+      const [start, end] = h.split('-') as [string, string];
+      return { start, end };
+    }),
+    officialHolidays: raw.calendar.official_holidays,
+    extraHolidays: raw.calendar.extra_holidays,
+    extraWorkdays: raw.calendar.extra_workdays,
+  };
+  return {
+    file,
+    people: raw.people.map((p) => ({ ...p })),
+    calendar,
+    workflow: {
+      timezone: raw.timezone,
+      routing: raw.routing.map(toRoutingRule),
+      defaultRisk: raw.approval.default_risk,
+      stepHours: { ...raw.approval.step_hours, default: raw.approval.step_hours.default ?? 8 },
+      urgeThrottleHours: raw.approval.urge_throttle_hours,
+      tiers: {
+        A: { followUpDays: raw.customers.tiers.A.follow_up_days },
+        B: { followUpDays: raw.customers.tiers.B.follow_up_days },
+        C: { followUpDays: raw.customers.tiers.C.follow_up_days },
+      },
+      defaultTier: raw.customers.default_tier,
+    },
+    reminders: raw.approval.reminders,
+    serviceSla: raw.service_sla,
+    channels: raw.channels,
+    alerts: raw.alerts,
+  };
+}
+
+function toRoutingRule(r: RawPolicy['routing'][number]): RoutingRule {
+  const chain: ChainStepSpec[] = r.chain.map((s) => (typeof s === 'string' ? { role: s } : { ...s }));
+  return {
+    name: r.name,
+    match: {
+      types: r.match.types,
+      risks: r.match.risks,
+      minFen: r.match.amount_min === undefined ? undefined : yuanToFen(r.match.amount_min),
+      belowFen: r.match.amount_below === undefined ? undefined : yuanToFen(r.match.amount_below),
+    },
+    chain,
+  };
+}
+
+/** Checks that need the whole document: references between people, unique identities, times. */
+function crossCheck(raw: RawPolicy, file: string): void {
+  const fail = (key: string, message: string): never => {
+    throw new ConfigError(`${file}: ${key}: ${message}`);
+  };
+  const ids = new Set<string>();
+  const identities = new Map<string, string>();
+  raw.people.forEach((p, i) => {
+    if (ids.has(p.id)) fail(`people[${i}].id`, `duplicate person id "${p.id}"`);
+    ids.add(p.id);
+    p.identities.forEach((identity, j) => {
+      const owner = identities.get(identity);
+      if (owner) fail(`people[${i}].identities[${j}]`, `"${identity}" already belongs to "${owner}"`);
+      identities.set(identity, p.id);
+    });
+  });
+  raw.people.forEach((p, i) => {
+    if (p.manager !== undefined && !ids.has(p.manager)) fail(`people[${i}].manager`, `expected a person id, got "${p.manager}"`);
+    if (p.manager === p.id) fail(`people[${i}].manager`, 'a person cannot be their own manager');
+    if (p.delegate) {
+      if (!ids.has(p.delegate.to)) fail(`people[${i}].delegate.to`, `expected a person id, got "${p.delegate.to}"`);
+      if (p.delegate.to === p.id) fail(`people[${i}].delegate.to`, 'a person cannot delegate to themselves');
+      if (p.delegate.from > p.delegate.until) fail(`people[${i}].delegate`, '"from" must not be after "until"');
+    }
+  });
+  raw.routing.forEach((r, i) => {
+    const { amount_min: min, amount_below: below } = r.match;
+    if (min !== undefined && below !== undefined && min >= below) fail(`routing[${i}].match`, 'amount_min must be below amount_below');
+    r.chain.forEach((s, j) => {
+      if (typeof s === 'object' && 'person' in s && !ids.has(s.person)) {
+        fail(`routing[${i}].chain[${j}].person`, `expected a person id, got "${s.person}"`);
+      }
+      const role = typeof s === 'string' ? s : 'role' in s ? s.role : undefined;
+      if (role && !raw.people.some((p) => p.roles.includes(role))) {
+        fail(`routing[${i}].chain[${j}]`, `nobody in people holds the role "${role}"`);
+      }
+    });
+  });
+  raw.calendar.hours.forEach((h, i) => {
+    const [start, end] = h.split('-') as [string, string];
+    if (!hhmm.test(start) || !hhmm.test(end) || start >= end) {
+      fail(`calendar.hours[${i}]`, `expected "HH:mm-HH:mm" with start before end, got "${h}"`);
+    }
+    const previous = raw.calendar.hours[i - 1];
+    if (previous && previous.split('-')[1]! > start) fail(`calendar.hours[${i}]`, 'periods must be in order and not overlap');
+  });
+  for (const [kind, channel] of Object.entries(raw.alerts)) {
+    if (!(channel in raw.channels)) fail(`alerts.${kind}`, `expected a channel named in channels, got "${channel}"`);
+  }
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const key = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+      const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+      return `${key || '(top level)'}: ${what}`;
+    })
+    .join('; ');
+}
+
+/**
+ * Finds and loads the policy: `POLICY_FILE` if set (must exist), else `policy.yaml`, else the shipped
+ * `policy.example.yaml` (logged, so nobody runs on the example by accident).
+ */
+export function loadPolicy(env: Env, log: (message: string) => void, cwd = process.cwd()): Policy {
+  let file: string;
+  if (env.POLICY_FILE) {
+    file = path.resolve(cwd, env.POLICY_FILE);
+    if (!fs.existsSync(file)) throw new ConfigError(`POLICY_FILE: no such file ${file}`);
+  } else if (fs.existsSync(path.resolve(cwd, 'policy.yaml'))) {
+    file = path.resolve(cwd, 'policy.yaml');
+  } else {
+    file = path.resolve(cwd, 'policy.example.yaml');
+    log(`policy.yaml not found: using ${path.basename(file)} (copy it to policy.yaml to make it yours)`);
+  }
+  return parsePolicy(fs.readFileSync(file, 'utf8'), path.relative(cwd, file) || file);
+}

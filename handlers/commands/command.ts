@@ -1,0 +1,50 @@
+// Typed chat commands: what the parser produces and the use-cases take.
+
+import type { ContractType, FollowUpMethod, IsoDate, Risk, Tier } from '../domain/types';
+
+export interface ContractFields {
+  title: string;
+  amountFen: number;
+  type: ContractType;
+  risk?: Risk;
+  startDate?: IsoDate;
+  endDate?: IsoDate;
+  paymentTerms?: string;
+  autoRenew?: boolean;
+}
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'new_customer'; customerName: string; tier?: Tier; aliases: string[]; confirm: boolean }
+  | { name: 'customer'; query: string }
+  | { name: 'new_contract'; fields: ContractFields & { customer: string } }
+  | { name: 'edit'; contractNo: string; changes: Partial<ContractFields & { customer: string }> }
+  | { name: 'submit'; contractNo: string }
+  | { name: 'cancel'; contractNo: string }
+  | { name: 'approve'; contractNo: string; comment?: string }
+  | { name: 'reject'; contractNo: string; reason: string }
+  | { name: 'transfer'; contractNo: string; to: string }
+  | { name: 'urge'; contractNo: string }
+  | { name: 'withdraw'; contractNo: string }
+  | { name: 'todo' }
+  | { name: 'contract'; contractNo: string }
+  | { name: 'my_contracts' }
+  | { name: 'signed'; contractNo: string; date?: IsoDate }
+  | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string };
+
+export type CommandName = Command['name'];
+
+export type ParseOutcome =
+  | { ok: true; command: Command }
+  | { ok: false; kind: 'unknown' }
+  | {
+      ok: false;
+      kind: 'invalid';
+      command: CommandName;
+      /** The field in Chinese, e.g. 金额. */
+      field: string;
+      /** What is wrong, in Chinese. */
+      message: string;
+      /** A complete, correct command line. */
+      example: string;
+    };

@@ -1,0 +1,47 @@
+// The help text: one line and one example per command, short enough for a phone screen.
+
+import type { CommandName } from './command';
+
+export interface CommandHelp {
+  name: CommandName;
+  keyword: string;
+  alias: string;
+  usage: string;
+  example: string;
+  summary: string;
+}
+
+export const HELP_COMMANDS: CommandHelp[] = [
+  { name: 'help', keyword: '帮助', alias: 'help', usage: '帮助', example: '帮助', summary: '命令列表' },
+  { name: 'new_customer', keyword: '新建客户', alias: 'new customer', usage: '新建客户 名称:… [等级:A/B/C] [别名:…,…]', example: '新建客户 名称:华东日报社 等级:A 别名:华东日报,华东报社', summary: '新建客户档案' },
+  { name: 'customer', keyword: '客户', alias: 'customer', usage: '客户 <名称或编码>', example: '客户 华东日报社', summary: '客户资料' },
+  { name: 'new_contract', keyword: '新建合同', alias: 'new contract', usage: '新建合同 客户:… 金额:… 类型:销售/服务/采购/其他 标题:… [风险:低/中/高] [开始:…] [结束:…] [付款:…] [续约:是/否]', example: '新建合同 客户:华东日报社 金额:50万 类型:销售 标题:2027年度广告投放', summary: '新建合同草稿' },
+  { name: 'edit', keyword: '修改', alias: 'edit', usage: '修改 <合同号> 字段:值 …', example: '修改 HT-2026-0001 金额:60万', summary: '修改合同（生成新版本）' },
+  { name: 'submit', keyword: '提交', alias: 'submit', usage: '提交 <合同号>', example: '提交 HT-2026-0001', summary: '提交审批' },
+  { name: 'cancel', keyword: '取消', alias: 'cancel', usage: '取消 <合同号>', example: '取消 HT-2026-0001', summary: '取消草稿' },
+  { name: 'approve', keyword: '同意', alias: 'approve', usage: '同意 <合同号> [意见]', example: '同意 HT-2026-0001 价格合理', summary: '同意当前审批步骤' },
+  { name: 'reject', keyword: '驳回', alias: 'reject', usage: '驳回 <合同号> <原因>', example: '驳回 HT-2026-0001 付款条件不清楚', summary: '驳回（须写原因）' },
+  { name: 'transfer', keyword: '转交', alias: 'transfer', usage: '转交 <合同号> <人>', example: '转交 HT-2026-0001 王五', summary: '转交给他人审批' },
+  { name: 'urge', keyword: '催办', alias: 'urge', usage: '催办 <合同号>', example: '催办 HT-2026-0001', summary: '提醒当前审批人' },
+  { name: 'withdraw', keyword: '撤回', alias: 'withdraw', usage: '撤回 <合同号>', example: '撤回 HT-2026-0001', summary: '撤回审批' },
+  { name: 'todo', keyword: '待办', alias: 'todo', usage: '待办', example: '待办', summary: '我的待审批' },
+  { name: 'contract', keyword: '合同', alias: 'contract', usage: '合同 <合同号>', example: '合同 HT-2026-0001', summary: '合同详情、版本、审批进度' },
+  { name: 'my_contracts', keyword: '我的合同', alias: 'my contracts', usage: '我的合同', example: '我的合同', summary: '我的合同（按状态）' },
+  { name: 'signed', keyword: '签订', alias: 'signed', usage: '签订 <合同号> [日期]', example: '签订 HT-2026-0001 2026-11-20', summary: '登记签订' },
+  { name: 'follow_up', keyword: '跟进', alias: 'follow-up', usage: '跟进 <客户> <内容> [方式:电话/拜访/微信/邮件/会议] [下次:<日期>] [合同:<合同号>]', example: '跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', summary: '记录客户跟进' },
+];
+
+export function helpText(): string {
+  return [
+    '合同助手命令（英文别名亦可，如 help、new contract）：',
+    ...HELP_COMMANDS.filter((c) => c.name !== 'help').map((c) => `· ${c.summary}：${c.example}`),
+    '金额可写 50万、1.2亿；日期可写 2026-12-01、12月1日、明天、下周一。发送「帮助」随时查看本列表。',
+  ].join('\n');
+}
+
+export function commandHelp(name: CommandName): string {
+  const c = HELP_COMMANDS.find((h) => h.name === name)!;
+  return `用法：${c.usage}`;
+}
+
+export const exampleOf = (name: CommandName): string => HELP_COMMANDS.find((h) => h.name === name)!.example;

@@ -1,0 +1,66 @@
+// What every use-case receives: long-lived dependencies, and the context of one request.
+
+import type { WorkingCalendar } from './domain/calendar';
+import type { Directory } from './domain/directory';
+import { AppError } from './domain/errors';
+import type { Person } from './domain/types';
+import type { AuditEventRecord, ContractRecord, Recipient, Repositories, Tx, View, WorkflowPolicy } from './ports';
+
+export interface Deps {
+  repos: Repositories;
+  directory: Directory;
+  policy: WorkflowPolicy;
+  calendar: WorkingCalendar;
+}
+
+export interface Ctx {
+  tx: Tx;
+  actor: Person;
+  now: Date;
+  /** Where the request came from: 'dingtalk' | 'wecom' | 'console' | 'system'. */
+  platform: string;
+}
+
+/** Queues a message in the outbox, in the current transaction. The key makes it exactly-once. */
+export async function notify(deps: Deps, ctx: Ctx, to: Recipient, dedupeKey: string, views: View[]): Promise<void> {
+  await deps.repos.outbox.enqueue(ctx.tx, { dedupeKey, to, views }, ctx.now);
+}
+
+export const toPerson = (personId: string): Recipient => ({ kind: 'person', personId });
+
+export async function audit(
+  deps: Deps,
+  ctx: Ctx,
+  action: string,
+  refs: { contractId?: number; customerId?: number; actingFor?: string | null },
+  detail: Record<string, unknown> = {},
+): Promise<void> {
+  const event: Omit<AuditEventRecord, 'id'> = {
+    at: ctx.now,
+    actorId: ctx.actor.id,
+    actingFor: refs.actingFor ?? null,
+    action,
+    contractId: refs.contractId ?? null,
+    customerId: refs.customerId ?? null,
+    detail,
+    platform: ctx.platform,
+    automatic: ctx.platform === 'system',
+  };
+  await deps.repos.audit.append(ctx.tx, event);
+}
+
+export async function loadContract(deps: Deps, ctx: Ctx, contractNo: string): Promise<ContractRecord> {
+  const contract = await deps.repos.contracts.findByNumber(ctx.tx, contractNo);
+  if (!contract) throw new AppError('not_found', `找不到合同 ${contractNo}，请检查合同号（发送「我的合同」查看你的合同）。`);
+  return contract;
+}
+
+/** Refuses anyone but the contract's owner (edit, submit, withdraw, urge, cancel). */
+export function requireOwner(deps: Deps, ctx: Ctx, contract: ContractRecord, what: string): void {
+  if (contract.ownerId !== ctx.actor.id) {
+    throw new AppError(
+      'forbidden',
+      `只有合同负责人 ${deps.directory.nameOf(contract.ownerId)} 可以${what}合同 ${contract.number}。`,
+    );
+  }
+}

@@ -1,0 +1,123 @@
+// Customers: one master record per customer, with a unified code and known aliases.
+
+import { STATUS_LABEL } from './domain/contract-state';
+import { addDays, formatDateTime, todayIn } from './domain/dates';
+import { AppError } from './domain/errors';
+import { formatFen } from './domain/money';
+import { isCloseName, normalizeCustomerName } from './domain/names';
+import { canCreate, canReadCustomer } from './domain/permissions';
+import type { ContractStatus, Tier } from './domain/types';
+import { audit, type Ctx, type Deps } from './context';
+import type { CustomerRecord, View } from './ports';
+import { card, text } from './views';
+
+const CLOSED: ContractStatus[] = ['completed', 'archived', 'terminated', 'expired', 'withdrawn'];
+
+const customerCode = (n: number) => `KH-${String(n).padStart(6, '0')}`;
+const namesOf = (c: CustomerRecord) => [c.name, ...c.aliases];
+
+export async function newCustomer(
+  deps: Deps,
+  ctx: Ctx,
+  input: { customerName: string; tier?: Tier; aliases: string[]; confirm: boolean },
+): Promise<View[]> {
+  if (!canCreate(ctx.actor)) throw new AppError('forbidden', '只有销售、销售经理、总经理和管理员可以新建客户。');
+  const all = await deps.repos.customers.listAll(ctx.tx);
+  const wanted = [input.customerName, ...input.aliases];
+  for (const name of wanted) {
+    const key = normalizeCustomerName(name);
+    const same = all.find((c) => namesOf(c).some((n) => normalizeCustomerName(n) === key));
+    if (same) {
+      throw new AppError('duplicate', `「${name}」已是客户 ${same.code} ${same.name} 的名称或别名，请直接使用该客户。`);
+    }
+  }
+  const close = all.filter((c) => namesOf(c).some((n) => wanted.some((w) => isCloseName(n, w))));
+  if (close.length > 0 && !input.confirm) {
+    const list = close.slice(0, 5).map((c) => `${c.code} ${c.name}${c.aliases.length ? `（别名：${c.aliases.join('、')}）` : ''}`);
+    throw new AppError(
+      'duplicate',
+      [
+        `「${input.customerName}」与已有客户名称相近，可能是同一客户：`,
+        ...list,
+        '如果确实是新客户，请在命令末尾加上 确认:是 再发一次。',
+      ].join('\n'),
+    );
+  }
+  const tier = input.tier ?? deps.policy.defaultTier;
+  const code = customerCode(await deps.repos.sequences.next(ctx.tx, 'KH'));
+  const customer = await deps.repos.customers.insert(ctx.tx, code, {
+    name: input.customerName,
+    aliases: input.aliases,
+    tier,
+    ownerId: ctx.actor.id,
+    nextFollowUpDue: addDays(todayIn(ctx.now, deps.policy.timezone), deps.policy.tiers[tier].followUpDays),
+    createdAt: ctx.now,
+  });
+  await audit(deps, ctx, 'customer.created', { customerId: customer.id }, { code, name: customer.name, tier });
+  return [
+    text(
+      `已新建客户 ${code} ${customer.name}（${tier} 级，负责人 ${ctx.actor.name}）` +
+        (customer.aliases.length ? `，别名：${customer.aliases.join('、')}` : '') +
+        `。\n下次跟进：${customer.nextFollowUpDue}。下一步：新建合同 客户:${customer.name} 金额:… 类型:销售 标题:…`,
+    ),
+  ];
+}
+
+/** Finds a customer by code, name or alias; suggests close names when none matches exactly. */
+export async function findCustomer(deps: Deps, ctx: Ctx, query: string): Promise<CustomerRecord> {
+  const q = query.trim();
+  const code = /^kh-?(\d{1,6})$/i.exec(q);
+  if (code) {
+    const byCode = await deps.repos.customers.findByCode(ctx.tx, customerCode(Number(code[1])));
+    if (byCode) return byCode;
+    throw new AppError('not_found', `找不到客户编码 ${q.toUpperCase()}。`);
+  }
+  const all = await deps.repos.customers.listAll(ctx.tx);
+  const key = normalizeCustomerName(q);
+  const exact = all.find((c) => namesOf(c).some((n) => normalizeCustomerName(n) === key));
+  if (exact) return exact;
+  const close = all.filter((c) => namesOf(c).some((n) => isCloseName(n, q))).slice(0, 5);
+  const hint = close.length
+    ? `你是不是要找：${close.map((c) => `${c.code} ${c.name}`).join('；')}`
+    : `可以先建档：新建客户 名称:${q} 等级:B`;
+  throw new AppError('not_found', `找不到客户「${q}」。${hint}`);
+}
+
+export async function customerProfile(deps: Deps, ctx: Ctx, input: { query: string }): Promise<View[]> {
+  const customer = await findCustomer(deps, ctx, input.query);
+  if (!canReadCustomer(deps.directory, ctx.actor, customer.ownerId)) {
+    throw new AppError('forbidden', `客户 ${customer.code} 由 ${deps.directory.nameOf(customer.ownerId)} 负责，你无权查看其资料。`);
+  }
+  const contracts = (await deps.repos.contracts.listByCustomer(ctx.tx, customer.id)).filter((c) => !CLOSED.includes(c.status));
+  const followUps = await deps.repos.followUps.listByCustomer(ctx.tx, customer.id, 5);
+  const today = todayIn(ctx.now, deps.policy.timezone);
+  const due = customer.nextFollowUpDue;
+  const lines = [
+    `进行中的合同（${contracts.length}）：`,
+    ...(contracts.length
+      ? contracts.map((c) => `· ${c.number} ${c.title} ${formatFen(c.amountFen)} ${STATUS_LABEL[c.status]}`)
+      : ['· 无']),
+    `最近跟进（${followUps.length}）：`,
+    ...(followUps.length
+      ? followUps.map(
+          (f) =>
+            `· ${formatDateTime(f.at, deps.policy.timezone)} ${deps.directory.nameOf(f.authorId)}${f.method ? ` [${f.method}]` : ''}：${f.content}`,
+        )
+      : ['· 暂无跟进记录']),
+  ];
+  return [
+    card({
+      kind: 'customer',
+      cardKey: `customer:${customer.id}`,
+      title: `客户 ${customer.code} ${customer.name}`,
+      fields: [
+        { label: '等级', value: `${customer.tier} 级（每 ${deps.policy.tiers[customer.tier].followUpDays} 天跟进）` },
+        { label: '负责人', value: deps.directory.nameOf(customer.ownerId) },
+        { label: '别名', value: customer.aliases.length ? customer.aliases.join('、') : '—' },
+        { label: '下次跟进', value: due ? `${due}${due < today ? '（已逾期）' : ''}` : '—' },
+      ],
+      lines,
+      buttons: [],
+    }),
+  ];
+}

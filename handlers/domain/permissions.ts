@@ -1,0 +1,40 @@
+// Who may do what (product.md §1). Pure: the use-cases call these and refuse with a coded error.
+
+import type { Directory } from './directory';
+import type { Person, Role } from './types';
+
+/** Roles that sell: they create customers and contracts. */
+export const CREATOR_ROLES: Role[] = ['sales', 'sales_manager', 'gm', 'admin'];
+/** Roles that may read every contract and customer. */
+export const READ_ALL_ROLES: Role[] = ['legal', 'finance', 'gm', 'admin'];
+/** Roles that, besides the owner, may record a signature. */
+export const SIGN_ROLES: Role[] = ['legal', 'admin'];
+
+const holds = (person: Person, roles: Role[]) => person.roles.some((r) => roles.includes(r));
+
+export const canCreate = (person: Person): boolean => holds(person, CREATOR_ROLES);
+
+/** The owner, anyone above the owner, and the read-all roles. */
+export function isOwnerOrAbove(directory: Directory, person: Person, ownerId: string): boolean {
+  return person.id === ownerId || directory.managersOf(ownerId).some((m) => m.id === person.id);
+}
+
+/** Contract details: owner, their managers, legal/finance/gm/admin, and whoever is or was asked to approve it. */
+export function canReadContract(
+  directory: Directory,
+  person: Person,
+  ownerId: string,
+  approverIds: readonly string[],
+): boolean {
+  return isOwnerOrAbove(directory, person, ownerId) || holds(person, READ_ALL_ROLES) || approverIds.includes(person.id);
+}
+
+/** Customer profile: the same people as for the customer owner's contracts. */
+export const canReadCustomer = (directory: Directory, person: Person, ownerId: string): boolean =>
+  isOwnerOrAbove(directory, person, ownerId) || holds(person, READ_ALL_ROLES);
+
+/** Logging a follow-up: the customer's owner, their managers, gm and admin. */
+export const canFollowUp = (directory: Directory, person: Person, ownerId: string): boolean =>
+  isOwnerOrAbove(directory, person, ownerId) || holds(person, ['gm', 'admin']);
+
+export const canSign = (person: Person, ownerId: string): boolean => person.id === ownerId || holds(person, SIGN_ROLES);

@@ -1,0 +1,78 @@
+// The single entry point from a transport into the use-cases: a parsed command or a card button.
+
+import { commandHelp, helpText } from './commands/help';
+import type { Command, ParseOutcome } from './commands/command';
+import { approveStep, rejectStep, todo, transferStep, urgeStep } from './approvals';
+import { cancelDraft, contractDetails, editContract, myContracts, newContract, signContract, submitContract, withdrawContract } from './contracts';
+import { customerProfile, newCustomer } from './customers';
+import type { Ctx, Deps } from './context';
+import { logFollowUp } from './follow-ups';
+import type { CardAction, View } from './ports';
+import { text } from './views';
+
+export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Promise<View[]> {
+  switch (command.name) {
+    case 'help':
+      return [text(helpText())];
+    case 'new_customer':
+      return newCustomer(deps, ctx, command);
+    case 'customer':
+      return customerProfile(deps, ctx, command);
+    case 'new_contract':
+      return newContract(deps, ctx, command);
+    case 'edit':
+      return editContract(deps, ctx, command);
+    case 'submit':
+      return submitContract(deps, ctx, command);
+    case 'cancel':
+      return cancelDraft(deps, ctx, command);
+    case 'approve':
+      return approveStep(deps, ctx, command);
+    case 'reject':
+      return rejectStep(deps, ctx, command);
+    case 'transfer':
+      return transferStep(deps, ctx, command);
+    case 'urge':
+      return urgeStep(deps, ctx, command);
+    case 'withdraw':
+      return withdrawContract(deps, ctx, command);
+    case 'todo':
+      return todo(deps, ctx);
+    case 'contract':
+      return contractDetails(deps, ctx, command);
+    case 'my_contracts':
+      return myContracts(deps, ctx);
+    case 'signed':
+      return signContract(deps, ctx, command);
+    case 'follow_up':
+      return logFollowUp(deps, ctx, command);
+  }
+}
+
+/**
+ * A card button. Approve/reject/transfer carry the step and version the card was issued for, so an
+ * old card can never decide a newer version. Reject and transfer need words the button cannot carry:
+ * `extra` is the reason / the person, when the platform collected it; otherwise the reply says what to type.
+ */
+export async function executeCardAction(deps: Deps, ctx: Ctx, action: CardAction, extra?: string): Promise<View[]> {
+  switch (action.type) {
+    case 'submit':
+      return submitContract(deps, ctx, action);
+    case 'cancel':
+      return cancelDraft(deps, ctx, action);
+    case 'approve':
+      return approveStep(deps, ctx, { contractNo: action.contractNo, comment: extra, ref: action });
+    case 'reject':
+      if (!extra) return [text(`请回复驳回原因：驳回 ${action.contractNo} <原因>`)];
+      return rejectStep(deps, ctx, { contractNo: action.contractNo, reason: extra, ref: action });
+    case 'transfer':
+      if (!extra) return [text(`请回复转交给谁：转交 ${action.contractNo} <姓名>`)];
+      return transferStep(deps, ctx, { contractNo: action.contractNo, to: extra, ref: action });
+  }
+}
+
+/** The reply to a message that did not parse: what was wrong and an example, or the help summary. */
+export function replyToUnparsed(outcome: Exclude<ParseOutcome, { ok: true }>): View[] {
+  if (outcome.kind === 'unknown') return [text(`没看懂这条消息。\n${helpText()}`)];
+  return [text(`「${outcome.field}」有误：${outcome.message}\n例：${outcome.example}\n${commandHelp(outcome.command)}`)];
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadEnv, loadPolicy, parsePolicy } from '../../bot/config';
+import { EXAMPLE_POLICY } from '../support/harness';
+
+describe('environment', () => {
+  it('applies the defaults', () => {
+    expect(loadEnv({})).toEqual({ PORT: 3000, DATABASE_URL: 'sqlite:data/contract-bot.sqlite', LOG_LEVEL: 'info' });
+  });
+  it('names the bad variable', () => {
+    expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  });
+});
+
+describe('policy file', () => {
+  it('parses the shipped example, converting yuan to fen', () => {
+    const policy = parsePolicy(EXAMPLE_POLICY, 'policy.example.yaml');
+    expect(policy.people.map((p) => p.id)).toContain('zhangsan');
+    expect(policy.workflow.routing[0]!.match).toEqual({ belowFen: 5_000_000, risks: ['low'], minFen: undefined, types: undefined });
+    expect(policy.workflow.routing[2]!.chain.map((s) => s.role)).toEqual(['sales_manager', 'legal', 'finance', 'gm']);
+    expect(policy.workflow.tiers.A.followUpDays).toBe(7);
+    expect(policy.calendar.hours).toEqual([
+      { start: '09:00', end: '12:00' },
+      { start: '13:30', end: '18:00' },
+    ]);
+    expect(policy.people.find((p) => p.id === 'wangwu')!.delegate).toEqual({ to: 'sunba', from: '2026-12-21', until: '2026-12-25' });
+  });
+
+  const broken: [string, (yaml: string) => string, RegExp][] = [
+    ['an unknown key', (y) => y.replace('timezone:', 'timezon:'), /unknown key\(s\) timezon/],
+    ['a bad role', (y) => y.replace('roles: [finance]', 'roles: [cfo]'), /people\[5\]\.roles\[0\]/],
+    ['a manager nobody knows', (y) => y.replace('manager: lisi', 'manager: nobody'), /people\[0\]\.manager: expected a person id, got "nobody"/],
+    ['an amount that is not a number', (y) => y.replace('amount_below: 50000', 'amount_below: fifty'), /routing\[0\]\.match\.amount_below/],
+    ['an empty chain', (y) => y.replace('chain: [sales_manager]\n', 'chain: []\n'), /routing\[0\]\.chain: expected at least one approval step/],
+    ['bad working hours', (y) => y.replace('"13:30-18:00"', '"18:00-13:30"'), /calendar\.hours\[1\]/],
+    ['a duplicate identity', (y) => y.replace('wecom:ZhaoLiu', 'wecom:ZhangSan'), /people\[1\]\.identities\[0\]: "wecom:ZhangSan" already belongs to "zhangsan"/],
+    ['an alert to an unknown channel', (y) => y.replace('digest: approvals', 'digest: nowhere'), /alerts\.digest/],
+    ['a bad tier', (y) => y.replace('default_tier: B', 'default_tier: D'), /customers\.default_tier/],
+  ];
+  it.each(broken)('fails on %s, naming the key', (_what, mutate, message) => {
+    const yaml = mutate(EXAMPLE_POLICY);
+    expect(yaml).not.toBe(EXAMPLE_POLICY);
+    expect(() => parsePolicy(yaml, 'policy.yaml')).toThrow(ConfigError);
+    expect(() => parsePolicy(yaml, 'policy.yaml')).toThrow(message);
+  });
+
+  it('falls back to policy.example.yaml and says so; POLICY_FILE must exist', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-'));
+    fs.writeFileSync(path.join(dir, 'policy.example.yaml'), EXAMPLE_POLICY);
+    const logged: string[] = [];
+    expect(loadPolicy(loadEnv({}), (m) => logged.push(m), dir).file).toBe('policy.example.yaml');
+    expect(logged.join()).toMatch(/policy\.yaml not found/);
+    fs.writeFileSync(path.join(dir, 'policy.yaml'), EXAMPLE_POLICY);
+    expect(loadPolicy(loadEnv({}), () => undefined, dir).file).toBe('policy.yaml');
+    expect(() => loadPolicy(loadEnv({ POLICY_FILE: 'missing.yaml' }), () => undefined, dir)).toThrow(/POLICY_FILE/);
+  });
+});
