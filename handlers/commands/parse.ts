@@ -109,8 +109,10 @@ function findKeyword(t: string): [string, CommandName] | undefined {
   return KEYWORDS.find(([kw]) => {
     if (!lower.startsWith(kw)) return false;
     const next = t.charAt(kw.length);
-    // An English keyword must end at a word boundary; a Chinese one may run into its argument.
-    return /[\u4e00-\u9fff?？]/.test(kw) ? true : next === '' || /\s/.test(next);
+    // An English keyword must end at a word boundary. A Chinese one may run into a contract number
+    // (同意HT-2026-0001) but not into more Chinese (合同助手在吗 is not the 合同 command).
+    if (next === '' || /\s/.test(next)) return true;
+    return /[\u4e00-\u9fff?？]/.test(kw) && !/[\u4e00-\u9fff]/.test(next);
   });
 }
 
