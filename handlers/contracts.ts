@@ -5,6 +5,7 @@ import { formatDateTime, todayIn } from './domain/dates';
 import { AppError } from './domain/errors';
 import { formatFen } from './domain/money';
 import { canCreate, canReadContract, canSign } from './domain/permissions';
+import type { ContractFields as ContractInput } from './commands/command';
 import type { ContractStatus, ContractType, FieldChange, IsoDate, Risk } from './domain/types';
 import { planChain } from './approval-chain';
 import { cancelOpenSteps, openRound, positionLine, tellAsked } from './approval-round';
@@ -12,17 +13,6 @@ import { audit, loadContract, notify, requireOwner, toPerson, type Ctx, type Dep
 import { findCustomer } from './customers';
 import type { ContractFieldsSnapshot, ContractRecord, View } from './ports';
 import { card, chainLine, contractFields, personWithProxy, previewCard, text } from './views';
-
-export interface ContractInput {
-  title: string;
-  amountFen: number;
-  type: ContractType;
-  risk?: Risk;
-  startDate?: IsoDate;
-  endDate?: IsoDate;
-  paymentTerms?: string;
-  autoRenew?: boolean;
-}
 
 const snapshotOf = (c: ContractFieldsSnapshot): ContractFieldsSnapshot => ({
   title: c.title,
