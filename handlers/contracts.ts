@@ -146,7 +146,7 @@ export async function editContract(
   if (!ok) throw new AppError('stale_version', `合同 ${contract.number} 刚被修改过，请查看最新版本后重试。`);
   await deps.repos.versions.insert(ctx.tx, { contractId: contract.id, version, authorId: ctx.actor.id, createdAt: ctx.now, snapshot: after, changes: changed });
   await audit(deps, ctx, 'contract.edited', { contractId: contract.id }, { version, changes: changed });
-  const summary = changed.map((c) => describeChange(c)).join('；');
+  const summary = (await describeChanges(deps, ctx, changed)).join('；');
   const edited: ContractRecord = { ...contract, ...after, version };
 
   if (contract.status !== 'in_approval') {
@@ -183,18 +183,27 @@ const FIELD_LABEL: Record<string, string> = {
   paymentTerms: '付款',
 };
 
-function show(field: string, v: unknown): string {
+function show(field: string, v: unknown, customerNames: Map<number, string>): string {
   if (v === null || v === undefined || v === '') return '—';
   if (field === 'amountFen') return formatFen(v as number);
   if (field === 'type') return TYPE_LABEL[v as ContractType];
   if (field === 'risk') return RISK_LABEL[v as Risk];
   if (field === 'autoRenew') return v ? '是' : '否';
-  if (field === 'customerId') return `#${v}`;
+  if (field === 'customerId') return customerNames.get(v as number) ?? `#${v}`;
   return String(v);
 }
 
-export const describeChange = (c: FieldChange) =>
-  `${FIELD_LABEL[c.field] ?? c.field} ${show(c.field, c.from)} → ${show(c.field, c.to)}`;
+/** `金额 ¥300,000.00 → ¥600,000.00`, one per change; customers by name. */
+async function describeChanges(deps: Deps, ctx: Ctx, changes: FieldChange[]): Promise<string[]> {
+  const names = new Map<number, string>();
+  for (const c of changes.filter((x) => x.field === 'customerId')) {
+    for (const id of [c.from, c.to] as number[]) {
+      const customer = id ? await deps.repos.customers.findById(ctx.tx, id) : null;
+      if (customer) names.set(id, customer.name);
+    }
+  }
+  return changes.map((c) => `${FIELD_LABEL[c.field] ?? c.field} ${show(c.field, c.from, names)} → ${show(c.field, c.to, names)}`);
+}
 
 export async function signContract(deps: Deps, ctx: Ctx, input: { contractNo: string; date?: IsoDate }): Promise<View[]> {
   const contract = await loadContract(deps, ctx, input.contractNo);
@@ -251,7 +260,7 @@ export async function contractDetails(deps: Deps, ctx: Ctx, input: { contractNo:
   }
   lines.push('版本：');
   for (const v of versions) {
-    const what = v.version === 1 ? '创建' : v.changes.map(describeChange).join('；');
+    const what = v.version === 1 ? '创建' : (await describeChanges(deps, ctx, v.changes)).join('；');
     lines.push(`· v${v.version} ${formatDateTime(v.createdAt, tz)} ${deps.directory.nameOf(v.authorId)}：${what}`);
   }
   lines.push('时间线：');

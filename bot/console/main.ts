@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import { createApp, systemClock } from '../app';
 import { ConfigError, loadDotEnv, loadEnv, loadPolicy } from '../config';
 import { createLogger } from '../logger';
-import { ConsoleNotifier } from './transport';
-import { runConsole } from './transport';
+import { ConsoleNotifier, runConsole } from './transport';
 import { Directory } from '../../handlers/domain/directory';
 
 async function main(): Promise<void> {
@@ -15,15 +14,16 @@ async function main(): Promise<void> {
   const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => process.stderr.write(`${m}\n`));
   const as = values.as ?? policy.people[0]!.id;
+  const notifier = new ConsoleNotifier(process.stdout, new Directory(policy.people));
   const app = await createApp({
     databaseUrl: values.db ?? env.DATABASE_URL,
     policy,
-    notifier: new ConsoleNotifier(process.stdout, new Directory(policy.people)),
+    notifier,
     clock: systemClock,
     log,
   });
   try {
-    await runConsole({ app, as, input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY });
+    await runConsole({ app, notifier, as, input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY });
   } finally {
     await app.close();
   }

@@ -8,8 +8,14 @@ import type { Directory } from '../../handlers/domain/directory';
 import type { Notifier, OutboxRecord } from '../../handlers/ports';
 import type { App } from '../app';
 
-/** Prints each delivered message: replies as they are, messages for others with who gets them. */
+/**
+ * Prints delivered messages: replies as they are, then messages for others with who gets them.
+ * Printing waits for `flush()` so that your reply comes first, as it would on your own phone.
+ */
 export class ConsoleNotifier implements Notifier {
+  private replies: string[] = [];
+  private others: string[] = [];
+
   constructor(
     private readonly out: Writable,
     private readonly directory: Directory,
@@ -19,7 +25,7 @@ export class ConsoleNotifier implements Notifier {
     const body = renderText(message.views);
     const to = message.to;
     if (to.kind === 'conversation' && to.platform === 'console') {
-      this.out.write(`${body}\n`);
+      this.replies.push(`${body}\n`);
       return;
     }
     const who =
@@ -28,7 +34,13 @@ export class ConsoleNotifier implements Notifier {
         : to.kind === 'channel'
           ? `群 ${to.channel}`
           : `${to.platform} 会话 ${to.conversationId}`;
-    this.out.write(`  ┄┄ 发给 ${who} ┄┄\n${indent(body)}\n`);
+    this.others.push(`  ┄┄ 发给 ${who} ┄┄\n${indent(body)}\n`);
+  }
+
+  flush(): void {
+    for (const text of [...this.replies, ...this.others]) this.out.write(text);
+    this.replies = [];
+    this.others = [];
   }
 }
 
@@ -36,6 +48,7 @@ const indent = (s: string) => s.split('\n').map((l) => `  ${l}`).join('\n');
 
 export interface ConsoleOptions {
   app: App;
+  notifier: ConsoleNotifier;
   as: string;
   input: Readable;
   output: Writable;
@@ -74,6 +87,7 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
         text: line,
       });
       await app.outbox.deliverDue();
+      options.notifier.flush();
     }
     output.write(promptText());
   }

@@ -13,15 +13,16 @@ async function runScript(lines: string[]) {
   const output = new PassThrough();
   let printed = '';
   output.on('data', (chunk) => (printed += String(chunk)));
+  const notifier = new ConsoleNotifier(output, new Directory(policy.people));
   const app = await createApp({
     databaseUrl: 'sqlite::memory:',
     policy,
-    notifier: new ConsoleNotifier(output, new Directory(policy.people)),
+    notifier,
     clock: new FakeClock(new Date(MONDAY_10AM)),
     log: silentLogger,
   });
   const input = new PassThrough();
-  const done = runConsole({ app, as: 'zhangsan', input, output });
+  const done = runConsole({ app, notifier, as: 'zhangsan', input, output });
   input.end(lines.join('\n') + '\n');
   await done;
   const status = (await app.dataSource.query("SELECT status FROM contract WHERE number = 'HT-2026-0001'"))[0]?.status;
@@ -47,6 +48,8 @@ it('runs a full scenario: customer → contract → submit → approve ×2 → s
   expect(printed).toContain('已新建客户 KH-000001 华东日报社');
   expect(printed).toContain('[提交审批] 提交 HT-2026-0001'); // the preview card's buttons as commands
   expect(printed).toContain('┄┄ 发给 李四(lisi) ┄┄'); // what the approver would receive
+  // your own reply first, then what goes to others
+  expect(printed.indexOf('已提交审批')).toBeLessThan(printed.indexOf('┄┄ 发给 李四(lisi) ┄┄'));
   expect(printed).toContain('当前身份：李四(lisi)');
   expect(printed).toContain('┄┄ 发给 王五(wangwu) ┄┄');
   expect(printed).toContain('审批通过');

@@ -252,6 +252,13 @@ describe('editing during approval', () => {
     expect((await h.click('lisi', lastCardAction(h, 'lisi', '同意'))).reply).toContain('已同意');
   });
 
+  it('records a change of customer by name in the version history', async () => {
+    const no = await customerAndContract();
+    await h.say('zhangsan', '新建客户 名称:北方机械厂 等级:C');
+    expect((await h.say('zhangsan', `修改 ${no} 客户:北方机械厂`)).reply).toContain('客户 华东日报社 → 北方机械厂');
+    expect((await h.say('zhangsan', `合同 ${no}`)).reply).toContain('v2 11-23 10:00 张三：客户 华东日报社 → 北方机械厂');
+  });
+
   it('asks people who already approved the old version to approve again', async () => {
     const no = await customerAndContract('30万');
     await h.say('zhangsan', `提交 ${no}`);
