@@ -48,15 +48,36 @@ export async function sendApprovalCard(
   ]);
 }
 
-/** Cancels the open steps of the current round; returns the steps whose people had been asked. */
-export async function cancelOpenSteps(deps: Deps, ctx: Ctx, contract: ContractRecord): Promise<ApprovalStepRecord[]> {
+/**
+ * Cancels the open steps of the current round, greys out the pending step's card with `why`, and
+ * returns the steps whose people had been asked.
+ */
+export async function cancelOpenSteps(deps: Deps, ctx: Ctx, contract: ContractRecord, why: string): Promise<ApprovalStepRecord[]> {
   const round = (await deps.repos.steps.listByContract(ctx.tx, contract.id)).filter((s) => s.round === contract.round);
   for (const s of round) {
     if (s.status === 'pending' || s.status === 'waiting') {
       await deps.repos.steps.transition(ctx.tx, s.id, s.status, { status: 'cancelled', decidedAt: ctx.now });
     }
+    if (s.status === 'pending') await updateHeldCard(deps, ctx, contract, s, round, s.assigneeId, why);
   }
   return round.filter((s) => s.status === 'pending' || s.status === 'approved');
+}
+
+/** Makes the approval card a person holds final (greyed out, showing `status`) wherever it was sent. */
+export async function updateHeldCard(
+  deps: Deps,
+  ctx: Ctx,
+  contract: ContractRecord,
+  step: ApprovalStepRecord,
+  roundSteps: ApprovalStepRecord[],
+  holderId: string,
+  status: string,
+): Promise<void> {
+  const customer = await deps.repos.customers.findById(ctx.tx, contract.customerId);
+  const cardKey = `approval:${step.id}`;
+  await notify(deps, ctx, toPerson(holderId), `card-update:${cardKey}:${holderId}`, [card(approvalCard(deps, contract, customer, step, roundSteps, status))], {
+    updatesCard: cardKey,
+  });
 }
 
 /** Tells the people already asked in a round that it no longer needs them. */

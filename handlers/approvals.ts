@@ -5,7 +5,7 @@ import { formatDateTime, todayIn } from './domain/dates';
 import { AppError } from './domain/errors';
 import type { Person } from './domain/types';
 import { activation } from './approval-chain';
-import { sendApprovalCard } from './approval-round';
+import { sendApprovalCard, updateHeldCard } from './approval-round';
 import { audit, loadContract, notify, toPerson, type Ctx, type Deps } from './context';
 import type { ApprovalStepRecord, ContractRecord, View } from './ports';
 import { approvalCard, card, decisionStamp, personWithProxy, text } from './views';
@@ -99,6 +99,7 @@ export async function approveStep(
   });
   const customer = await deps.repos.customers.findById(ctx.tx, t.contract.customerId);
   const stamp = decisionStamp(deps, '已同意', decided, ctx.now);
+  await updateHeldCard(deps, ctx, t.contract, decided, roundSteps, t.step.assigneeId, stamp);
   const next = roundSteps.find((s) => s.seq === decided.seq + 1);
   const owner = toPerson(t.contract.ownerId);
   const by = personWithProxy(deps.directory, ctx.actor.id, t.actingFor);
@@ -142,7 +143,9 @@ export async function rejectStep(
     text(`合同 ${t.contract.number} 被 ${by} 驳回，原因：${input.reason}\n修改后可重新提交：修改 ${t.contract.number} 字段:值，然后 提交 ${t.contract.number}`),
   ]);
   const customer = await deps.repos.customers.findById(ctx.tx, t.contract.customerId);
-  return [text(`已驳回 ${t.contract.number}，已通知 ${deps.directory.nameOf(t.contract.ownerId)}。`), card(approvalCard(deps, t.contract, customer, decided, roundSteps, decisionStamp(deps, '已驳回', decided, ctx.now)))];
+  const stamp = decisionStamp(deps, '已驳回', decided, ctx.now);
+  await updateHeldCard(deps, ctx, t.contract, decided, roundSteps, t.step.assigneeId, stamp);
+  return [text(`已驳回 ${t.contract.number}，已通知 ${deps.directory.nameOf(t.contract.ownerId)}。`), card(approvalCard(deps, t.contract, customer, decided, roundSteps, stamp))];
 }
 
 export async function transferStep(
@@ -167,7 +170,9 @@ export async function transferStep(
     text(`合同 ${t.contract.number} 第 ${moved.seq} 步已由 ${ctx.actor.name} 转交给 ${target.name}。`),
   ]);
   const customer = await deps.repos.customers.findById(ctx.tx, t.contract.customerId);
-  return [text(`已转交给 ${target.name}。`), card(approvalCard(deps, t.contract, customer, t.step, t.roundSteps, `已转交 ${target.name} · ${ctx.actor.name} · ${formatDateTime(ctx.now, deps.policy.timezone)}`))];
+  const stamp = `已转交 ${target.name} · ${ctx.actor.name} · ${formatDateTime(ctx.now, deps.policy.timezone)}`;
+  await updateHeldCard(deps, ctx, t.contract, t.step, t.roundSteps, t.step.assigneeId, stamp);
+  return [text(`已转交给 ${target.name}。`), card(approvalCard(deps, t.contract, customer, t.step, t.roundSteps, stamp))];
 }
 
 export async function urgeStep(deps: Deps, ctx: Ctx, input: { contractNo: string }): Promise<View[]> {

@@ -22,8 +22,15 @@ export interface Ctx {
 }
 
 /** Queues a message in the outbox, in the current transaction. The key makes it exactly-once. */
-export async function notify(deps: Deps, ctx: Ctx, to: Recipient, dedupeKey: string, views: View[]): Promise<void> {
-  await deps.repos.outbox.enqueue(ctx.tx, { dedupeKey, to, views }, ctx.now);
+export async function notify(
+  deps: Deps,
+  ctx: Ctx,
+  to: Recipient,
+  dedupeKey: string,
+  views: View[],
+  options: { updatesCard?: string } = {},
+): Promise<void> {
+  await deps.repos.outbox.enqueue(ctx.tx, { dedupeKey, to, views, ...options }, ctx.now);
 }
 
 export const toPerson = (personId: string): Recipient => ({ kind: 'person', personId });

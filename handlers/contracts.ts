@@ -115,7 +115,7 @@ export async function withdrawContract(deps: Deps, ctx: Ctx, input: { contractNo
   const contract = await loadContract(deps, ctx, input.contractNo);
   requireOwner(deps, ctx, contract, '撤回');
   const status = nextStatus(contract.status, 'withdraw');
-  const asked = await cancelOpenSteps(deps, ctx, contract);
+  const asked = await cancelOpenSteps(deps, ctx, contract, `已撤回 · ${ctx.actor.name} · ${formatDateTime(ctx.now, deps.policy.timezone)}`);
   await deps.repos.contracts.update(ctx.tx, contract.id, { version: contract.version, status: contract.status }, { status, updatedAt: ctx.now });
   await tellAsked(deps, ctx, asked, `${ctx.actor.name} 已撤回合同 ${contract.number}，无需再审批。`, `withdrawn:r${contract.round}`);
   await audit(deps, ctx, 'contract.withdrawn', { contractId: contract.id }, { round: contract.round });
@@ -153,7 +153,7 @@ export async function editContract(
     return [text(`已修改 ${contract.number}，生成 v${version}：${summary}`)];
   }
   // Approvals are bound to a version: the old round ends and a new one starts on the new version.
-  const asked = await cancelOpenSteps(deps, ctx, contract);
+  const asked = await cancelOpenSteps(deps, ctx, contract, `已作废 · 合同已修改为 v${version}`);
   await tellAsked(
     deps,
     ctx,

@@ -183,6 +183,11 @@ export interface OutgoingMessage {
   views: View[];
   /** Urgent messages pass quiet hours (used by the schedules). */
   urgent?: boolean;
+  /**
+   * Set when the message updates cards already sent (by their `cardKey`) instead of sending a new
+   * one: a platform that can edit cards in place does so; the views say what the card shows now.
+   */
+  updatesCard?: string;
 }
 
 export interface OutboxRecord extends OutgoingMessage {
@@ -193,6 +198,24 @@ export interface OutboxRecord extends OutgoingMessage {
   createdAt: Date;
   sentAt: Date | null;
   lastError: string | null;
+}
+
+/** Cards a platform delivered, with the handle needed to update each one later (e.g. a WeCom response_code). */
+export interface CardDeliveryRecord {
+  id: number;
+  platform: string;
+  cardKey: string;
+  recipient: string;
+  handle: string;
+  sentAt: Date;
+  usedAt: Date | null;
+}
+
+export interface CardDeliveryStore {
+  record(tx: Tx, card: Omit<CardDeliveryRecord, 'id' | 'usedAt'>): Promise<void>;
+  /** Deliveries of a card to a recipient whose handle has not been used yet, oldest first. */
+  listUnused(tx: Tx, platform: string, cardKey: string, recipient: string): Promise<CardDeliveryRecord[]>;
+  markUsed(tx: Tx, id: number, at: Date): Promise<void>;
 }
 
 export interface Notifier {

@@ -34,7 +34,8 @@ export class ConsoleNotifier implements Notifier {
         : to.kind === 'channel'
           ? `群 ${to.channel}`
           : `${to.platform} 会话 ${to.conversationId}`;
-    this.others.push(`  ┄┄ 发给 ${who} ┄┄\n${indent(body)}\n`);
+    const verb = message.updatesCard ? `更新 ${who} 手中的卡片` : `发给 ${who}`;
+    this.others.push(`  ┄┄ ${verb} ┄┄\n${indent(body)}\n`);
   }
 
   flush(): void {

@@ -1,5 +1,6 @@
 import { ApprovalStepEntity } from './approval-step.entity';
 import { AuditEventEntity } from './audit-event.entity';
+import { CardDeliveryEntity } from './card-delivery.entity';
 import { ContractEntity, ContractVersionEntity } from './contract.entity';
 import { CustomerEntity } from './customer.entity';
 import { FollowUpEntity } from './follow-up.entity';
@@ -9,6 +10,7 @@ import { PersonEntity, PersonIdentityEntity } from './person.entity';
 export {
   ApprovalStepEntity,
   AuditEventEntity,
+  CardDeliveryEntity,
   ContractEntity,
   ContractVersionEntity,
   CustomerEntity,
@@ -34,4 +36,5 @@ export const ENTITIES = [
   InboxEntity,
   OutboxEntity,
   JobLeaseEntity,
+  CardDeliveryEntity,
 ];

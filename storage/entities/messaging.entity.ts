@@ -27,6 +27,8 @@ export class OutboxEntity {
   @JsonColumn() recipient!: Record<string, unknown>;
   @JsonColumn() views!: unknown[];
   @FlagColumn() urgent!: boolean;
+  /** The card key this message updates in place, instead of sending something new. */
+  @Column({ name: 'updates_card', type: 'varchar', length: 100, nullable: true }) updatesCard!: string | null;
   /** pending → sent | dead */
   @Column({ type: 'varchar', length: 12 }) status!: string;
   @Column({ type: 'integer' }) attempts!: number;

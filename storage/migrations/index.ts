@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+import { CardDelivery1764100000000 } from './1764100000000-card-delivery';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, CardDelivery1764100000000];

@@ -5,6 +5,8 @@ import type { EntityManager, ObjectLiteral, EntityTarget } from 'typeorm';
 import type {
   ApprovalStepRecord,
   AuditEventRecord,
+  CardDeliveryRecord,
+  CardDeliveryStore,
   ContractRecord,
   ContractVersionRecord,
   CustomerRecord,
@@ -19,6 +21,7 @@ import type {
 import {
   ApprovalStepEntity,
   AuditEventEntity,
+  CardDeliveryEntity,
   ContractEntity,
   ContractVersionEntity,
   CustomerEntity,
@@ -182,6 +185,7 @@ export function createRepositories(): Repositories {
             recipient: message.to as never,
             views: message.views,
             urgent: message.urgent ?? false,
+            updatesCard: message.updatesCard ?? null,
             status: 'pending',
             attempts: 0,
             nextAttemptAt: now,
@@ -235,7 +239,7 @@ export function createOutboxStore(): OutboxStore {
         .orderBy('o.id', 'ASC')
         .take(limit)
         .getMany();
-      return rows.map((r) => ({ ...r, to: r.recipient }) as unknown as OutboxRecord);
+      return rows.map((r) => ({ ...r, to: r.recipient, updatesCard: r.updatesCard ?? undefined }) as unknown as OutboxRecord);
     },
     async markSent(tx, id, now) {
       await managerOf(tx)
@@ -268,6 +272,23 @@ export function createOutboxStore(): OutboxStore {
       const counts = { pending: 0, sent: 0, dead: 0 };
       for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
       return counts;
+    },
+  };
+}
+
+export function createCardDeliveryStore(): CardDeliveryStore {
+  return {
+    async record(tx, card) {
+      await managerOf(tx).insert(CardDeliveryEntity, { ...card, usedAt: null } as never);
+    },
+    listUnused: async (tx, platform, cardKey, recipient) =>
+      (await managerOf(tx)
+        .createQueryBuilder(CardDeliveryEntity, 'c')
+        .where('c.platform = :platform AND c.card_key = :cardKey AND c.recipient = :recipient AND c.used_at IS NULL', { platform, cardKey, recipient })
+        .orderBy('c.id', 'ASC')
+        .getMany()) as unknown as CardDeliveryRecord[],
+    async markUsed(tx, id, at) {
+      await managerOf(tx).update(CardDeliveryEntity, { id }, { usedAt: at });
     },
   };
 }

@@ -100,7 +100,13 @@ describe('approval flow', () => {
         { kind: 'person', personId: 'zhangsan' },
       ]),
     );
-    expect((await h.say('wangwu', `同意 ${no}`)).others.find((s) => s.to.kind === 'person')!.text).toContain('审批通过');
+    const last = await h.say('wangwu', `同意 ${no}`);
+    const toOwner = last.others.filter((s) => s.to.kind === 'person' && s.to.personId === 'zhangsan');
+    expect(toOwner.map((s) => s.text).join()).toContain('审批通过');
+    // wangwu's own card is updated in place, not sent again
+    const update = last.others.find((s) => s.message.updatesCard);
+    expect(update).toMatchObject({ to: { kind: 'person', personId: 'wangwu' }, message: { updatesCard: expect.stringMatching(/^approval:\d+$/) } });
+    expect(update!.text).toContain('【已同意 · 王五');
     expect((await contractRow(no)).status).toBe('approved');
 
     expect((await h.say('zhangsan', `签订 ${no}`)).reply).toContain('已签订');
@@ -264,9 +270,13 @@ describe('editing during approval', () => {
     await h.say('zhangsan', `提交 ${no}`);
     await h.say('lisi', `同意 ${no}`);
     const edit = await h.say('zhangsan', `修改 ${no} 标题:2027年度广告投放（修订）`);
-    const recipients = edit.others.map((s) => (s.to.kind === 'person' ? s.to.personId : '?'));
+    const recipients = edit.others.filter((s) => !s.message.updatesCard).map((s) => (s.to.kind === 'person' ? s.to.personId : '?'));
     expect(recipients.filter((r) => r === 'wangwu')).toHaveLength(1); // was asked: told it is void
     expect(recipients.filter((r) => r === 'lisi')).toHaveLength(2); // told + a new card for v2
+    // wangwu's pending card is greyed out in place
+    const updates = edit.others.filter((s) => s.message.updatesCard);
+    expect(updates.map((s) => s.to)).toEqual([{ kind: 'person', personId: 'wangwu' }]);
+    expect(updates[0]!.text).toContain('【已作废 · 合同已修改为 v2】');
   });
 });
 
