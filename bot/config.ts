@@ -33,6 +33,12 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default('sqlite:data/contract-bot.sqlite'),
   POLICY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  WECOM_CORP_ID: z.string().optional(),
+  WECOM_AGENT_ID: z.coerce.number().int().positive().optional(),
+  WECOM_SECRET: z.string().optional(),
+  WECOM_TOKEN: z.string().optional(),
+  WECOM_ENCODING_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'expected the 43-character EncodingAESKey').optional(),
+  WECOM_API_BASE: z.url().default('https://qyapi.weixin.qq.com'),
 });
 
 export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
@@ -47,6 +53,32 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const result = envSchema.safeParse(blankAsMissing);
   if (!result.success) throw new ConfigError(`Bad environment: ${describeIssues(result.error)}`);
   return result.data;
+}
+
+export interface WecomSettings {
+  corpId: string;
+  agentId: number;
+  secret: string;
+  token: string;
+  encodingAesKey: string;
+  apiBase: string;
+}
+
+const WECOM_KEYS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
+
+/** WeCom's settings when all are given, null when none are; half a configuration is an error. */
+export function wecomSettings(env: Env): WecomSettings | null {
+  const missing = WECOM_KEYS.filter((k) => env[k] === undefined);
+  if (missing.length === WECOM_KEYS.length) return null;
+  if (missing.length) throw new ConfigError(`WeCom is partly configured: set ${missing.join(', ')} too (or none of the WECOM_ variables)`);
+  return {
+    corpId: env.WECOM_CORP_ID!,
+    agentId: env.WECOM_AGENT_ID!,
+    secret: env.WECOM_SECRET!,
+    token: env.WECOM_TOKEN!,
+    encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
+    apiBase: env.WECOM_API_BASE,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,43 +1,40 @@
 // Composition root: config → storage → platforms → server → outbox loop; graceful stop.
 
 import 'reflect-metadata';
+import type Router from '@koa/router';
 import type { Server } from 'node:http';
-import type { Notifier, OutboxRecord } from '../handlers/ports';
 import { createApp, systemClock } from './app';
-import { ConfigError, loadDotEnv, loadEnv, loadPolicy } from './config';
-import { createLogger, type Logger } from './logger';
+import { BackgroundWork } from './background';
+import { ConfigError, loadDotEnv, loadEnv, loadPolicy, wecomSettings } from './config';
+import { createLogger } from './logger';
+import { NotifierRouter } from './notifier-router';
 import { createServer } from './server';
-
-/** Until a platform is connected there is nobody to deliver to: fail, so messages wait and retry. */
-class UnconfiguredNotifier implements Notifier {
-  async deliver(message: OutboxRecord): Promise<void> {
-    throw new Error(`no platform configured to deliver ${message.dedupeKey}`);
-  }
-}
-
-const PLATFORMS = [
-  { name: 'DingTalk', keys: ['DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET'] },
-  { name: 'WeCom', keys: ['WECOM_CORP_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] },
-];
-
-function reportPlatforms(log: Logger): void {
-  for (const p of PLATFORMS) {
-    const missing = p.keys.filter((k) => !process.env[k]);
-    if (missing.length) log.info(`${p.name} not configured`, { missing });
-  }
-}
+import { connectWecom } from './wecom';
+import { WECOM_CALLBACK_PATH } from './wecom/callback';
 
 export async function main(): Promise<void> {
   loadDotEnv();
   const env = loadEnv();
   const log = createLogger(env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => log.warn(m));
-  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier: new UnconfiguredNotifier(), clock: systemClock, log });
-  reportPlatforms(log);
+  const wecom = wecomSettings(env);
+  const notifier = new NotifierRouter();
+  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
+  const background = new BackgroundWork(log);
+  const routes: ((router: Router) => void)[] = [];
+  if (wecom) {
+    const connected = connectWecom({ settings: wecom, app, policy, clock: systemClock, log, background });
+    notifier.add(connected.notifier);
+    routes.push(connected.routes);
+    log.info('WeCom connected', { callback: WECOM_CALLBACK_PATH, corpId: wecom.corpId, agentId: wecom.agentId });
+  } else {
+    log.info('WeCom not configured', { needs: 'WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY' });
+  }
+  log.info('DingTalk not configured', { needs: 'DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET (not supported yet)' });
   const resumed = await app.dispatcher.resumeUnfinished();
   if (resumed) log.info('resumed unfinished inbound events', { count: resumed });
 
-  const server: Server = createServer({ dataSource: app.dataSource, log }).listen(env.PORT, () =>
+  const server: Server = createServer({ dataSource: app.dataSource, log, routes }).listen(env.PORT, () =>
     log.info('contract-bot listening', { port: env.PORT, policy: policy.file, database: env.DATABASE_URL.split(':')[0] }),
   );
   const outboxTimer = setInterval(() => {
@@ -51,6 +48,7 @@ export async function main(): Promise<void> {
     log.info('stopping', { signal });
     clearInterval(outboxTimer);
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await background.idle();
     await app.close();
     process.exit(0);
   };

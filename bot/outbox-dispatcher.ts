@@ -2,6 +2,7 @@
 // A message that cannot be delivered stays pending and is retried; after `maxAttempts` it is dead.
 
 import type { Clock, Notifier, OutboxStore, UnitOfWork } from '../handlers/ports';
+import { DeliveryError } from './delivery-error';
 import type { Logger } from './logger';
 
 export interface OutboxDispatcherOptions {
@@ -57,9 +58,14 @@ export class OutboxDispatcher {
           sent++;
           progressed = true;
         } catch (error) {
+          const options = error instanceof DeliveryError ? error.options : {};
+          if (options.deferUntil) {
+            await this.uow.run((tx) => this.store.defer(tx, message.id, options.deferUntil!, String(error)));
+            continue;
+          }
           const attempts = message.attempts + 1;
           const delay = Math.min(this.opts.baseBackoffMs * 2 ** (attempts - 1), this.opts.maxBackoffMs);
-          const retryAt = attempts >= this.opts.maxAttempts ? null : new Date(this.clock.now().getTime() + delay);
+          const retryAt = options.permanent || attempts >= this.opts.maxAttempts ? null : new Date(this.clock.now().getTime() + delay);
           this.log.warn('outbox delivery failed', { id: message.id, key: message.dedupeKey, attempts, retryAt, error: String(error) });
           await this.uow.run((tx) => this.store.markFailed(tx, message.id, String(error), retryAt));
         }

@@ -336,5 +336,7 @@ export interface OutboxStore {
   listDue(tx: Tx, now: Date, limit: number): Promise<OutboxRecord[]>;
   markSent(tx: Tx, id: number, now: Date): Promise<void>;
   markFailed(tx: Tx, id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
+  /** Moves the next attempt to `at` without counting an attempt (the target was throttled). */
+  defer(tx: Tx, id: number, at: Date, reason: string): Promise<void>;
   counts(tx: Tx): Promise<Record<OutboxRecord['status'], number>>;
 }

@@ -1,9 +1,21 @@
 // Chat text → a typed command. Chinese keywords are canonical, English aliases work; `key:value`
 // fields accept `:` and `：`; a value runs until the next known key, so it may contain spaces.
+// Nothing here throws at the caller: every input ends as a command, `invalid` (which field, why,
+// and a complete example that itself parses) or `unknown`.
 
 import { parseDateInput } from '../domain/dates';
 import { parseAmountToFen } from '../domain/money';
-import { CONTRACT_TYPES, FOLLOW_UP_METHODS, RISKS, TIERS, type ContractType, type FollowUpMethod, type Risk, type Tier } from '../domain/types';
+import {
+  CONTRACT_TYPES,
+  FOLLOW_UP_METHODS,
+  RISKS,
+  TIERS,
+  type ContractType,
+  type FollowUpMethod,
+  type IsoDate,
+  type Risk,
+  type Tier,
+} from '../domain/types';
 import type { Command, CommandName, ContractFields, ParseOutcome } from './command';
 import { exampleOf } from './help';
 
@@ -12,27 +24,71 @@ export interface ParseEnv {
   timezone: string;
 }
 
-const KEYWORDS: [string, CommandName][] = (
-  [
-    ['帮助', 'help'], ['help', 'help'], ['?', 'help'], ['？', 'help'],
-    ['新建客户', 'new_customer'], ['new customer', 'new_customer'],
-    ['客户', 'customer'], ['customer', 'customer'],
-    ['新建合同', 'new_contract'], ['new contract', 'new_contract'],
-    ['修改', 'edit'], ['edit', 'edit'],
-    ['提交', 'submit'], ['submit', 'submit'],
-    ['取消', 'cancel'], ['cancel', 'cancel'],
-    ['同意', 'approve'], ['approve', 'approve'],
-    ['驳回', 'reject'], ['reject', 'reject'],
-    ['转交', 'transfer'], ['transfer', 'transfer'],
-    ['催办', 'urge'], ['urge', 'urge'],
-    ['撤回', 'withdraw'], ['withdraw', 'withdraw'],
-    ['待办', 'todo'], ['todo', 'todo'],
-    ['我的合同', 'my_contracts'], ['my contracts', 'my_contracts'],
-    ['合同', 'contract'], ['contract', 'contract'],
-    ['签订', 'signed'], ['signed', 'signed'], ['sign', 'signed'],
-    ['跟进', 'follow_up'], ['follow-up', 'follow_up'], ['followup', 'follow_up'], ['follow up', 'follow_up'],
-  ] as [string, CommandName][]
-).sort((a, b) => b[0].length - a[0].length);
+// ---------------------------------------------------------------------------------------------
+// Keywords
+
+interface Keyword {
+  word: string;
+  name: CommandName;
+  english: boolean;
+  pattern: RegExp;
+}
+
+const KEYWORD_LIST: [string, CommandName][] = [
+  ['帮助', 'help'], ['help', 'help'], ['?', 'help'], ['？', 'help'],
+  ['新建客户', 'new_customer'], ['new customer', 'new_customer'],
+  ['客户', 'customer'], ['customer', 'customer'],
+  ['新建合同', 'new_contract'], ['new contract', 'new_contract'],
+  ['修改', 'edit'], ['edit', 'edit'],
+  ['提交', 'submit'], ['submit', 'submit'],
+  ['取消', 'cancel'], ['cancel', 'cancel'],
+  ['同意', 'approve'], ['approve', 'approve'],
+  ['驳回', 'reject'], ['reject', 'reject'],
+  ['转交', 'transfer'], ['transfer', 'transfer'],
+  ['催办', 'urge'], ['urge', 'urge'],
+  ['撤回', 'withdraw'], ['withdraw', 'withdraw'],
+  ['待办', 'todo'], ['todo', 'todo'],
+  ['我的合同', 'my_contracts'], ['my contracts', 'my_contracts'],
+  ['合同', 'contract'], ['contract', 'contract'],
+  ['签订', 'signed'], ['signed', 'signed'], ['sign', 'signed'],
+  ['跟进', 'follow_up'], ['follow-up', 'follow_up'], ['followup', 'follow_up'], ['follow up', 'follow_up'],
+];
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Longest first, so `我的合同` / `新建合同` / `signed` win over `合同` / `sign`. */
+const KEYWORDS: Keyword[] = KEYWORD_LIST.map(([word, name]) => ({
+  word,
+  name,
+  english: /^[a-z -]+$/.test(word),
+  // "new   contract" and "new\ncontract" are the same keyword.
+  pattern: new RegExp(`^${word.split(' ').map(escapeRegExp).join('\\s+')}`, 'i'),
+})).sort((a, b) => b.word.length - a.word.length);
+
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+
+/**
+ * Commands whose first argument is usually Chinese text (a customer name, or a Chinese field key),
+ * so `客户华东日报社` and `新建合同客户:华东日报社 …` work. The other Chinese keywords may run straight
+ * into a contract number (`同意HT-2026-0001`) but not into more Chinese, so `合同助手在吗` stays unknown.
+ */
+const TAKES_CHINESE_DIRECTLY: ReadonlySet<CommandName> = new Set(['new_customer', 'customer', 'new_contract', 'follow_up']);
+
+function findKeyword(t: string): { keyword: Keyword; length: number } | undefined {
+  for (const keyword of KEYWORDS) {
+    const m = keyword.pattern.exec(t);
+    if (!m) continue;
+    const next = t.charAt(m[0].length);
+    if (next === '' || /\s/.test(next)) return { keyword, length: m[0].length };
+    if (keyword.english) continue; // `helpful`, `todolist`, `signature` are not commands
+    if (CJK.test(next) && !TAKES_CHINESE_DIRECTLY.has(keyword.name)) continue;
+    return { keyword, length: m[0].length };
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields
 
 type FieldKey =
   | 'customer' | 'amount' | 'type' | 'title' | 'risk' | 'start' | 'end' | 'payment' | 'autoRenew'
@@ -72,89 +128,143 @@ const FIELD_EXAMPLE: Record<FieldKey, string> = {
 };
 
 const CONTRACT_FIELDS: FieldKey[] = ['customer', 'amount', 'type', 'title', 'risk', 'start', 'end', 'payment', 'autoRenew'];
+const REQUIRED_CONTRACT_FIELDS: FieldKey[] = ['customer', 'amount', 'type', 'title'];
+const CUSTOMER_FIELDS: FieldKey[] = ['name', 'tier', 'aliases', 'confirm'];
+const FOLLOW_UP_FIELDS: FieldKey[] = ['method', 'next', 'contract'];
 
-const TYPE_WORDS: Record<string, ContractType> = { 销售: 'sales', 服务: 'service', 采购: 'purchase', 其他: 'other' };
-const RISK_WORDS: Record<string, Risk> = { 低: 'low', 中: 'medium', 高: 'high' };
-const YES = ['是', '要', '对', 'yes', 'y', 'true', '1'];
-const NO = ['否', '不', 'no', 'n', 'false', '0'];
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A known key preceded by the start or whitespace and followed by `:` or `：`. */
 const FIELD_PATTERN = new RegExp(
-  `(?:^|\\s)(${Object.keys(FIELD_ALIASES).sort((a, b) => b.length - a.length).map(escape).join('|')})\\s*[:：]`,
+  `(?:^|\\s)(${Object.keys(FIELD_ALIASES)
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join('|')})\\s*[:：]`,
   'gi',
 );
 
+const TYPE_WORDS: Record<string, ContractType> = { 销售: 'sales', 服务: 'service', 采购: 'purchase', 其他: 'other', 其它: 'other' };
+const RISK_WORDS: Record<string, Risk> = { 低: 'low', 中: 'medium', 高: 'high' };
+const TIER_WORDS: Record<string, Tier> = { A: 'A', B: 'B', C: 'C' };
+const METHOD_WORDS: Record<string, FollowUpMethod> = {
+  phone: '电话', call: '电话', visit: '拜访', wechat: '微信', weixin: '微信', email: '邮件', mail: '邮件', meeting: '会议',
+};
+const YES = ['是', '要', '对', '需要', '自动', 'yes', 'y', 'true', '1'];
+const NO = ['否', '不', '不要', '不需要', 'no', 'n', 'false', '0'];
+
+type Fields = Partial<Record<FieldKey, string>>;
+
 class Invalid extends Error {
-  constructor(readonly field: string, message: string, readonly exampleField?: FieldKey) {
+  constructor(
+    readonly field: string,
+    message: string,
+    /** The field whose example should be shown (added to the command's example if missing). */
+    readonly exampleField?: FieldKey,
+  ) {
     super(message);
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Entry point
+
 export function parseCommand(text: string, env: ParseEnv): ParseOutcome {
-  const t = text.replace(/[\u3000\u00a0]/g, ' ').trim().replace(/^\//, '').trim();
+  const t = normalizeText(text);
   const found = findKeyword(t);
   if (!found) return { ok: false, kind: 'unknown' };
-  const [keyword, name] = found;
-  const rest = t.slice(keyword.length).trim();
+  const { keyword, length } = found;
+  // `合同:HT-2026-0001`, `客户：华东日报社`: a colon right after the keyword is tolerated.
+  const rest = t.slice(length).replace(/^\s*[:：]/, '').trim();
   try {
-    return { ok: true, command: build(name, rest, env) };
+    return { ok: true, command: build(keyword.name, rest, env) };
   } catch (error) {
     if (!(error instanceof Invalid)) throw error;
-    return { ok: false, kind: 'invalid', command: name, field: error.field, message: error.message, example: exampleFor(name, rest, error.exampleField) };
+    return {
+      ok: false,
+      kind: 'invalid',
+      command: keyword.name,
+      field: error.field,
+      message: error.message,
+      example: exampleFor(keyword.name, rest, error.exampleField),
+    };
   }
 }
 
-function findKeyword(t: string): [string, CommandName] | undefined {
-  const lower = t.toLowerCase();
-  return KEYWORDS.find(([kw]) => {
-    if (!lower.startsWith(kw)) return false;
-    const next = t.charAt(kw.length);
-    // An English keyword must end at a word boundary. A Chinese one may run into a contract number
-    // (同意HT-2026-0001) but not into more Chinese (合同助手在吗 is not the 合同 command).
-    if (next === '' || /\s/.test(next)) return true;
-    return /[\u4e00-\u9fff?？]/.test(kw) && !/[\u4e00-\u9fff]/.test(next);
-  });
+function normalizeText(text: string): string {
+  return text
+    .replace(/[\u200b-\u200d\u2060\ufeff]/g, '') // zero-width characters some clients insert
+    .replace(/[\u3000\u00a0\u2002-\u200a]/g, ' ') // full-width and other odd spaces
+    .trim()
+    .replace(/^(?:@\S+\s+)+/, '') // an @-mention of the bot left in by the platform
+    .replace(/^[/／]\s*/, '') // `/help`
+    .trim();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
 /** Splits `positional key:value key:value`, checking each key belongs to the command and appears once. */
-function splitFields(rest: string, allowed: FieldKey[]): { positional: string; fields: Partial<Record<FieldKey, string>> } {
+function splitFields(rest: string, allowed: FieldKey[], keyword: string): { positional: string; fields: Fields } {
   const matches = [...rest.matchAll(FIELD_PATTERN)];
-  const fields: Partial<Record<FieldKey, string>> = {};
+  const fields: Fields = {};
   matches.forEach((m, i) => {
-    const key = FIELD_ALIASES[m[1]!.toLowerCase()] ?? FIELD_ALIASES[m[1]!]!;
+    const typed = m[1]!;
+    const key = FIELD_ALIASES[typed] ?? FIELD_ALIASES[typed.toLowerCase()]!;
+    const label = FIELD_LABEL[key];
+    if (!allowed.includes(key)) {
+      throw new Invalid(label, `「${keyword}」命令没有「${typed}」这一项，可填：${allowed.map((k) => FIELD_LABEL[k]).join('、')}`);
+    }
+    if (fields[key] !== undefined) throw new Invalid(label, `「${label}」写了两次，请只写一次`, key);
     const valueStart = m.index! + m[0].length;
     const valueEnd = i + 1 < matches.length ? matches[i + 1]!.index! : rest.length;
-    if (!allowed.includes(key)) throw new Invalid(FIELD_LABEL[key], `这个命令没有「${m[1]}」字段`);
-    if (fields[key] !== undefined) throw new Invalid(FIELD_LABEL[key], `「${FIELD_LABEL[key]}」写了两次`, key);
-    fields[key] = rest.slice(valueStart, valueEnd).trim();
+    const value = rest.slice(valueStart, valueEnd).trim();
+    if (!value) throw new Invalid(label, `「${label}:」后面没有填写内容`, key);
+    fields[key] = value;
   });
   return { positional: (matches.length ? rest.slice(0, matches[0]!.index) : rest).trim(), fields };
 }
 
+const CONTRACT_NO_HEAD = /^ht[-_－—]?(\d{4})[-_－—]?(\d{1,4})(?![\dA-Za-z_-])/i;
+
+/**
+ * `HT-2026-0001`, `ht20260001`, `HT-2026-1` → `HT-2026-0001`; anything else → null.
+ */
 export function normalizeContractNo(token: string): string | null {
-  const m = /^ht-?(\d{4})-?(\d{1,4})$/i.exec(token.trim());
-  return m ? `HT-${m[1]}-${m[2]!.padStart(4, '0')}` : null;
+  const t = token.trim();
+  const m = CONTRACT_NO_HEAD.exec(t);
+  if (!m || m[0].length !== t.length || Number(m[2]) === 0) return null;
+  return `HT-${m[1]}-${m[2]!.padStart(4, '0')}`;
 }
 
-/** The first word as a contract number; the rest as text. */
+const badContractNo = (typed: string, field = '合同号', exampleField?: FieldKey) =>
+  new Invalid(field, `「${typed}」不是合同号，合同号形如 HT-2026-0001`, exampleField);
+
+/** The contract number at the start of `rest`, and the text after it. */
 function contractHead(rest: string): { contractNo: string; tail: string } {
-  const m = /^(\S+)\s*([\s\S]*)$/.exec(rest);
-  if (!m) throw new Invalid('合同号', '缺少合同号');
-  const contractNo = normalizeContractNo(m[1]!);
-  if (!contractNo) throw new Invalid('合同号', `「${m[1]}」不是合同号，合同号形如 HT-2026-0001`);
-  return { contractNo, tail: m[2]!.trim() };
+  if (!rest) throw new Invalid('合同号', '缺少合同号');
+  const m = CONTRACT_NO_HEAD.exec(rest);
+  const contractNo = m ? normalizeContractNo(m[0]) : null;
+  if (!m || !contractNo) throw badContractNo(/^\S+/.exec(rest)![0]);
+  const tail = rest
+    .slice(m[0].length)
+    .replace(/^[\s,，、;；:：。]+/, '')
+    .trim();
+  return { contractNo, tail };
 }
 
-function required(fields: Partial<Record<FieldKey, string>>, key: FieldKey): string {
+function required(fields: Fields, key: FieldKey): string {
   const v = fields[key];
   if (!v) throw new Invalid(FIELD_LABEL[key], `缺少「${FIELD_LABEL[key]}」`, key);
   return v;
 }
 
-function pick<T extends string>(key: FieldKey, value: string, words: Record<string, T>, codes: readonly T[]): T {
+/** A word (Chinese or English code) from a closed list; `strip` removes decorations like 合同/风险/级. */
+function pick<T extends string>(key: FieldKey, value: string, words: Record<string, T>, codes: readonly T[], strip?: RegExp): T {
   const v = value.trim();
-  const found = words[v] ?? codes.find((c) => c === v.toLowerCase());
-  if (!found) throw new Invalid(FIELD_LABEL[key], `「${v}」不是有效的${FIELD_LABEL[key]}，可选：${Object.keys(words).join('/')}`, key);
+  const bare = strip ? v.replace(strip, '') : v;
+  const found = words[bare] ?? words[bare.toUpperCase()] ?? codes.find((c) => c.toLowerCase() === bare.toLowerCase());
+  if (!found) {
+    const choices = [...new Set(Object.keys(words).filter((w) => !/^[a-z]/.test(w)))].join('/');
+    throw new Invalid(FIELD_LABEL[key], `「${v}」不是有效的${FIELD_LABEL[key]}，可选：${choices}`, key);
+  }
   return found;
 }
 
@@ -164,7 +274,7 @@ function amount(value: string): number {
   return r.value;
 }
 
-function date(key: FieldKey, value: string, env: ParseEnv): string {
+function date(key: FieldKey, value: string, env: ParseEnv): IsoDate {
   const r = parseDateInput(value, env.now, env.timezone);
   if (!r.ok) throw new Invalid(FIELD_LABEL[key], r.reason, key);
   return r.value;
@@ -174,19 +284,19 @@ function flag(key: FieldKey, value: string): boolean {
   const v = value.trim().toLowerCase();
   if (YES.includes(v)) return true;
   if (NO.includes(v)) return false;
-  throw new Invalid(FIELD_LABEL[key], `「${value}」请写 是 或 否`, key);
+  throw new Invalid(FIELD_LABEL[key], `「${value.trim()}」请写 是 或 否`, key);
 }
 
-function contractFields(fields: Partial<Record<FieldKey, string>>, env: ParseEnv): Partial<ContractFields & { customer: string }> {
+function contractFields(fields: Fields, env: ParseEnv): Partial<ContractFields & { customer: string }> {
   const out: Partial<ContractFields & { customer: string }> = {};
-  if (fields.customer !== undefined) out.customer = required(fields, 'customer');
+  if (fields.customer !== undefined) out.customer = fields.customer;
   if (fields.amount !== undefined) out.amountFen = amount(fields.amount);
-  if (fields.type !== undefined) out.type = pick('type', fields.type, TYPE_WORDS, CONTRACT_TYPES);
-  if (fields.title !== undefined) out.title = required(fields, 'title');
-  if (fields.risk !== undefined) out.risk = pick('risk', fields.risk, RISK_WORDS, RISKS);
+  if (fields.type !== undefined) out.type = pick('type', fields.type, TYPE_WORDS, CONTRACT_TYPES, /(合同|类)$/);
+  if (fields.title !== undefined) out.title = fields.title;
+  if (fields.risk !== undefined) out.risk = pick('risk', fields.risk, RISK_WORDS, RISKS, /(风险|等?级?)$/);
   if (fields.start !== undefined) out.startDate = date('start', fields.start, env);
   if (fields.end !== undefined) out.endDate = date('end', fields.end, env);
-  if (fields.payment !== undefined) out.paymentTerms = required(fields, 'payment');
+  if (fields.payment !== undefined) out.paymentTerms = fields.payment;
   if (fields.autoRenew !== undefined) out.autoRenew = flag('autoRenew', fields.autoRenew);
   if (out.startDate && out.endDate && out.startDate > out.endDate) {
     throw new Invalid('结束', `结束日期 ${out.endDate} 早于开始日期 ${out.startDate}`, 'end');
@@ -194,37 +304,51 @@ function contractFields(fields: Partial<Record<FieldKey, string>>, env: ParseEnv
   return out;
 }
 
+/** Text before the first `key:` in a command that takes only fields: name the likely mistake. */
+function strayText(positional: string, fields: Fields, guess: FieldKey): Invalid {
+  if (fields[guess] === undefined) {
+    return new Invalid(FIELD_LABEL[guess], `「${positional}」前面缺少字段名，请写成 ${FIELD_LABEL[guess]}:${positional}`, guess);
+  }
+  return new Invalid('字段', `「${positional}」前面缺少字段名，请写成 字段:值`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per command
+
 function build(name: CommandName, rest: string, env: ParseEnv): Command {
   switch (name) {
     case 'help':
     case 'todo':
     case 'my_contracts':
-      return { name };
+      return { name }; // anything typed after these is ignored
     case 'new_customer': {
-      const { positional, fields } = splitFields(rest, ['name', 'tier', 'aliases', 'confirm']);
-      if (positional && fields.name) throw new Invalid('名称', '名称写了两次', 'name');
-      const customerName = (fields.name ?? positional).trim();
+      const { positional, fields } = splitFields(rest, CUSTOMER_FIELDS, '新建客户');
+      if (positional && fields.name) throw new Invalid('名称', `名称写了两次：「${positional}」和「${fields.name}」`, 'name');
+      const customerName = fields.name ?? positional;
       if (!customerName) throw new Invalid('名称', '缺少客户「名称」', 'name');
-      const tier = fields.tier === undefined ? undefined : pick<Tier>('tier', fields.tier.toUpperCase(), { A: 'A', B: 'B', C: 'C' }, TIERS);
-      const aliases = (fields.aliases ?? '').split(/[,，、;；]/).map((a) => a.trim()).filter(Boolean);
+      const tier = fields.tier === undefined ? undefined : pick<Tier>('tier', fields.tier, TIER_WORDS, TIERS, /[级类]$/);
+      const aliases = [...new Set((fields.aliases ?? '').split(/[,，、;；]/).map((a) => a.trim()).filter(Boolean))];
       const confirm = fields.confirm === undefined ? false : flag('confirm', fields.confirm);
-      return { name, customerName, tier, aliases, confirm };
+      return tier ? { name, customerName, tier, aliases, confirm } : { name, customerName, aliases, confirm };
     }
     case 'customer':
-      if (!rest) throw new Invalid('客户', '缺少客户名称或编码');
+      if (!rest) throw new Invalid('客户', '请写客户名称或编码（如 KH-000001）');
       return { name, query: rest };
     case 'new_contract': {
-      const { positional, fields } = splitFields(rest, CONTRACT_FIELDS);
-      if (positional) throw new Invalid('客户', `「${positional}」前面缺少字段名，请写成 客户:… 金额:… 的形式`, 'customer');
-      for (const key of ['customer', 'amount', 'type', 'title'] as FieldKey[]) required(fields, key);
-      const f = contractFields(fields, env) as ContractFields & { customer: string };
-      return { name, fields: f };
+      const { positional, fields } = splitFields(rest, CONTRACT_FIELDS, '新建合同');
+      if (positional) throw strayText(positional, fields, 'customer');
+      for (const key of REQUIRED_CONTRACT_FIELDS) required(fields, key);
+      const f = contractFields(fields, env);
+      return {
+        name,
+        fields: { ...f, customer: f.customer!, amountFen: f.amountFen!, type: f.type!, title: f.title! },
+      };
     }
     case 'edit': {
       const { contractNo, tail } = contractHead(rest);
-      const { positional, fields } = splitFields(tail, CONTRACT_FIELDS);
-      if (positional) throw new Invalid('字段', `「${positional}」前面缺少字段名，请写成 字段:值`, 'amount');
-      if (Object.keys(fields).length === 0) throw new Invalid('字段', '请写出要修改的字段和新值', 'amount');
+      const { positional, fields } = splitFields(tail, CONTRACT_FIELDS, '修改');
+      if (positional) throw new Invalid('字段', `「${positional}」前面缺少字段名，请写成 字段:值，如 金额:60万`, 'amount');
+      if (Object.keys(fields).length === 0) throw new Invalid('字段', '请写出要修改的字段和新值，如 金额:60万', 'amount');
       return { name, contractNo, changes: contractFields(fields, env) };
     }
     case 'submit':
@@ -232,14 +356,14 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
     case 'urge':
     case 'withdraw':
     case 'contract':
-      return { name, contractNo: contractHead(rest).contractNo };
+      return { name, contractNo: contractHead(rest).contractNo }; // trailing words (请尽快…) are ignored
     case 'approve': {
       const { contractNo, tail } = contractHead(rest);
       return tail ? { name, contractNo, comment: tail } : { name, contractNo };
     }
     case 'reject': {
       const { contractNo, tail } = contractHead(rest);
-      if (!tail) throw new Invalid('原因', '驳回必须写原因');
+      if (!tail) throw new Invalid('原因', '驳回必须写明原因');
       return { name, contractNo, reason: tail };
     }
     case 'transfer': {
@@ -255,21 +379,19 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       return { name, contractNo, date: signedOn.value };
     }
     case 'follow_up': {
-      const { positional, fields } = splitFields(rest, ['method', 'next', 'contract']);
+      const { positional, fields } = splitFields(rest, FOLLOW_UP_FIELDS, '跟进');
       const m = /^(\S+)\s*([\s\S]*)$/.exec(positional);
       if (!m) throw new Invalid('客户', '缺少客户名称或编码');
       const content = m[2]!.trim();
-      if (!content) throw new Invalid('内容', '缺少跟进「内容」');
+      if (!content) throw new Invalid('内容', '缺少跟进「内容」，写在客户名称后面');
       const command: Command = { name, customer: m[1]!, content };
       if (fields.method !== undefined) {
-        const method = fields.method.trim() as FollowUpMethod;
-        if (!FOLLOW_UP_METHODS.includes(method)) throw new Invalid('方式', `「${fields.method}」不是有效的方式，可选：${FOLLOW_UP_METHODS.join('/')}`, 'method');
-        command.method = method;
+        command.method = pick('method', fields.method, { ...Object.fromEntries(FOLLOW_UP_METHODS.map((w) => [w, w])), ...METHOD_WORDS }, FOLLOW_UP_METHODS);
       }
       if (fields.next !== undefined) command.next = date('next', fields.next, env);
       if (fields.contract !== undefined) {
         const no = normalizeContractNo(fields.contract);
-        if (!no) throw new Invalid('合同', `「${fields.contract}」不是合同号，合同号形如 HT-2026-0001`, 'contract');
+        if (!no) throw badContractNo(fields.contract, '合同', 'contract');
         command.contractNo = no;
       }
       return command;
@@ -277,14 +399,22 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
   }
 }
 
-/** A complete, correct command for the mistake made: the command's example, fitted to the field. */
+// ---------------------------------------------------------------------------------------------
+// Examples
+
+/**
+ * A complete, correct command for the mistake made: the command's help example, with the contract
+ * number the user typed (when it was a valid one) and the field that was wrong added if missing.
+ */
 function exampleFor(name: CommandName, rest: string, field?: FieldKey): string {
   const base = exampleOf(name);
-  const typedNo = normalizeContractNo(rest.split(/\s+/)[0] ?? '');
-  const withNo = typedNo ? base.replace('HT-2026-0001', typedNo) : base;
+  const head = CONTRACT_NO_HEAD.exec(rest);
+  const typedNo = head ? normalizeContractNo(head[0]) : null;
+  const withNo = typedNo && name !== 'follow_up' ? base.replace('HT-2026-0001', typedNo) : base;
   if (!field) return withNo;
   if (name === 'edit') return `修改 ${typedNo ?? 'HT-2026-0001'} ${FIELD_EXAMPLE[field]}`;
-  if (name === 'signed') return withNo;
   const key = FIELD_EXAMPLE[field].split(':')[0]!;
-  return withNo.includes(`${key}:`) ? withNo : `${withNo} ${field === 'end' ? `${FIELD_EXAMPLE.start} ` : ''}${FIELD_EXAMPLE[field]}`;
+  if (withNo.includes(`${key}:`)) return withNo;
+  const extra = field === 'end' ? [FIELD_EXAMPLE.start, FIELD_EXAMPLE.end] : [FIELD_EXAMPLE[field]];
+  return [withNo, ...extra.filter((e) => !withNo.includes(e.split(':')[0]! + ':'))].join(' ');
 }

@@ -262,6 +262,9 @@ export function createOutboxStore(): OutboxStore {
         .where('id = :id', { id })
         .execute();
     },
+    async defer(tx, id, at, reason) {
+      await managerOf(tx).update(OutboxEntity, { id }, { nextAttemptAt: at, lastError: reason.slice(0, 2000) });
+    },
     async counts(tx) {
       const rows: { status: string; n: string | number }[] = await managerOf(tx)
         .createQueryBuilder(OutboxEntity, 'o')

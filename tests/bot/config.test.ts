@@ -1,13 +1,26 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadEnv, loadPolicy, parsePolicy } from '../../bot/config';
+import { ConfigError, loadEnv, loadPolicy, parsePolicy, wecomSettings } from '../../bot/config';
 import { EXAMPLE_POLICY } from '../support/harness';
 
 describe('environment', () => {
   it('applies the defaults', () => {
-    expect(loadEnv({})).toEqual({ PORT: 3000, DATABASE_URL: 'sqlite:data/contract-bot.sqlite', LOG_LEVEL: 'info' });
+    expect(loadEnv({})).toEqual({
+      PORT: 3000,
+      DATABASE_URL: 'sqlite:data/contract-bot.sqlite',
+      LOG_LEVEL: 'info',
+      WECOM_API_BASE: 'https://qyapi.weixin.qq.com',
+    });
   });
+  it('takes WeCom settings all together or not at all', () => {
+    const all = { WECOM_CORP_ID: 'ww1', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43) };
+    expect(wecomSettings(loadEnv({}))).toBeNull();
+    expect(wecomSettings(loadEnv(all))).toEqual({ corpId: 'ww1', agentId: 1000002, secret: 's', token: 't', encodingAesKey: 'a'.repeat(43), apiBase: 'https://qyapi.weixin.qq.com' });
+    expect(() => wecomSettings(loadEnv({ ...all, WECOM_SECRET: '' }))).toThrow(/set WECOM_SECRET too/);
+    expect(() => loadEnv({ WECOM_ENCODING_AES_KEY: 'short' })).toThrow(/WECOM_ENCODING_AES_KEY/);
+  });
+
   it('names the bad variable', () => {
     expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);

@@ -1,0 +1,28 @@
+// Sends each outbox message through the platform that can reach its recipient: the chat a reply
+// belongs to, a person's first identity on a connected platform, every platform a channel names.
+
+import type { Notifier, OutboxRecord } from '../handlers/ports';
+import { DeliveryError } from './delivery-error';
+
+export interface PlatformNotifier extends Notifier {
+  canReach(message: OutboxRecord): boolean;
+}
+
+export class NotifierRouter implements Notifier {
+  constructor(private readonly platforms: PlatformNotifier[] = []) {}
+
+  /** Platforms connect after the core exists (they need its database and directory). */
+  add(platform: PlatformNotifier): void {
+    this.platforms.push(platform);
+  }
+
+  async deliver(message: OutboxRecord): Promise<void> {
+    const able = this.platforms.filter((p) => p.canReach(message));
+    if (able.length === 0) {
+      throw new DeliveryError(`no connected platform can reach ${JSON.stringify(message.to)}`, { permanent: this.platforms.length > 0 });
+    }
+    // A channel may have a robot on each platform; a person or chat needs only one.
+    const targets = message.to.kind === 'channel' ? able : able.slice(0, 1);
+    for (const p of targets) await p.deliver(message);
+  }
+}

@@ -1,0 +1,124 @@
+// WeCom server API client (platforms.md §B2): access token cached until shortly before it expires
+// and refreshed once on 42001/40014; errors mapped to what the outbox should do.
+
+import type { Clock } from '../../handlers/ports';
+import { DeliveryError } from '../delivery-error';
+import type { WecomMessageBody } from '../../cards/wecom/message';
+
+export interface WecomApiConfig {
+  apiBase: string;
+  corpId: string;
+  secret: string;
+  agentId: number;
+}
+
+export class WecomApiError extends DeliveryError {
+  constructor(readonly errcode: number, errmsg: string, path: string, clock: Clock) {
+    super(`WeCom ${path}: ${errcode} ${errmsg}`, classify(errcode, clock));
+  }
+}
+
+const EXPIRED_TOKEN = [42001, 40014];
+/** Configuration problems: retrying will not help until someone fixes the settings. */
+const CONFIG_ERRORS = [40001, 40013, 40056, 41004, 40091, 48002, 60020];
+/** Nobody to deliver to, or a message WeCom will never accept. */
+const PERMANENT = [81013, 44004, 45002];
+const THROTTLED = [45009, 45033];
+
+function classify(errcode: number, clock: Clock): DeliveryError['options'] {
+  if (THROTTLED.includes(errcode)) return { deferUntil: new Date(clock.now().getTime() + 60_000) };
+  if (PERMANENT.includes(errcode)) return { permanent: true };
+  return {}; // -1 (busy), config errors, network: retry with backoff; config errors are also logged loudly
+}
+
+export const isConfigError = (e: unknown): boolean => e instanceof WecomApiError && CONFIG_ERRORS.includes(e.errcode);
+
+interface WecomResponse {
+  errcode?: number;
+  errmsg?: string;
+  [key: string]: unknown;
+}
+
+export class WecomApi {
+  private token: { value: string; refreshAt: number } | null = null;
+  private fetching: Promise<string> | null = null;
+
+  constructor(
+    private readonly config: WecomApiConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  get agentId(): number {
+    return this.config.agentId;
+  }
+
+  private async accessToken(): Promise<string> {
+    if (this.token && this.clock.now().getTime() < this.token.refreshAt) return this.token.value;
+    // One gettoken at a time: it is rate limited, and every caller can share the answer.
+    this.fetching ??= this.fetchToken().finally(() => (this.fetching = null));
+    return this.fetching;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const url = new URL('/cgi-bin/gettoken', this.config.apiBase);
+    url.searchParams.set('corpid', this.config.corpId);
+    url.searchParams.set('corpsecret', this.config.secret);
+    const body = await this.request(url, { method: 'GET' }, '/cgi-bin/gettoken');
+    const value = body.access_token;
+    if (typeof value !== 'string') throw new DeliveryError('WeCom gettoken: no access_token in the answer');
+    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 7200;
+    // Refresh 5 minutes early (or halfway through a short-lived token).
+    const margin = Math.min(300, expiresIn / 2);
+    this.token = { value, refreshAt: this.clock.now().getTime() + (expiresIn - margin) * 1000 };
+    return value;
+  }
+
+  private async request(url: URL, init: RequestInit, path: string): Promise<WecomResponse> {
+    let response: Response;
+    try {
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw new DeliveryError(`WeCom ${path}: ${(error as Error).message}`);
+    }
+    if (!response.ok) throw new DeliveryError(`WeCom ${path}: HTTP ${response.status}`);
+    const body = (await response.json()) as WecomResponse;
+    if (body.errcode && body.errcode !== 0) throw new WecomApiError(body.errcode, body.errmsg ?? '', path, this.clock);
+    return body;
+  }
+
+  /** POSTs JSON with the access token; a token WeCom calls expired or invalid is refreshed once. */
+  async call(path: string, payload: Record<string, unknown>): Promise<WecomResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const url = new URL(path, this.config.apiBase);
+      url.searchParams.set('access_token', await this.accessToken());
+      try {
+        return await this.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, path);
+      } catch (error) {
+        if (attempt === 0 && error instanceof WecomApiError && EXPIRED_TOKEN.includes(error.errcode)) {
+          this.token = null;
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** message/send to one member; returns the response_code of an interactive card, if any. */
+  async send(userId: string, body: WecomMessageBody): Promise<{ msgid?: string; responseCode?: string }> {
+    const answer = await this.call('/cgi-bin/message/send', { touser: userId, agentid: this.config.agentId, ...body });
+    return {
+      msgid: typeof answer.msgid === 'string' ? answer.msgid : undefined,
+      responseCode: typeof answer.response_code === 'string' && answer.response_code ? answer.response_code : undefined,
+    };
+  }
+
+  /** Greys out a sent button_interaction card for these members, showing `replaceName` on its button. */
+  async updateCardButton(responseCode: string, userIds: string[], replaceName: string): Promise<void> {
+    await this.call('/cgi-bin/message/update_template_card', {
+      userids: userIds,
+      agentid: this.config.agentId,
+      response_code: responseCode,
+      button: { replace_name: replaceName.slice(0, 20) },
+    });
+  }
+}

@@ -1,0 +1,134 @@
+// GET/POST /wecom/callback: WeCom's URL verification and encrypted message push (platforms.md §B1).
+// Verify the signature over exactly what arrived, decrypt, check the corp id, record the event in the
+// inbox, answer 200 with an empty body at once (WeCom retries after 5 s), then process.
+
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Dispatcher } from '../dispatch';
+import type { BackgroundWork } from '../background';
+import type { Logger } from '../logger';
+import { decryptMessage, verifySignature, WecomCryptoError, type AesKey } from './crypto';
+import { normalizeWecom } from './normalize';
+import { field, parseWecomXml, XmlError } from './xml';
+
+export interface WecomCallbackDeps {
+  token: string;
+  aes: AesKey;
+  corpId: string;
+  dispatcher: Dispatcher;
+  background: BackgroundWork;
+  /** Delivers the outbox after an event was processed. */
+  deliver: () => Promise<unknown>;
+  log: Logger;
+  maxBodyBytes?: number;
+}
+
+export const WECOM_CALLBACK_PATH = '/wecom/callback';
+const DEFAULT_MAX_BODY = 64 * 1024; // a WeCom push is a few KB; anything near this is not WeCom
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Reads the raw body up to `limit` bytes; 413 beyond it (without reading the rest into memory). */
+async function readBody(ctx: Context, limit: number): Promise<string> {
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > limit) throw new HttpError(413, 'body too large');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, 'body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const CRYPTO_STATUS: Record<WecomCryptoError['code'], number> = {
+  bad_signature: 401,
+  bad_base64: 400,
+  bad_length: 400,
+  bad_padding: 400,
+  bad_msg_len: 400,
+  receiveid_mismatch: 403,
+};
+
+function query(ctx: Context, name: string): string {
+  const v = ctx.query[name];
+  if (typeof v !== 'string' || v === '') throw new HttpError(400, `missing ${name}`);
+  return v;
+}
+
+function decrypt(deps: WecomCallbackDeps, encrypted: string): string {
+  try {
+    return decryptMessage(deps.aes, encrypted, deps.corpId);
+  } catch (error) {
+    if (error instanceof WecomCryptoError) throw new HttpError(CRYPTO_STATUS[error.code], error.code);
+    throw new HttpError(400, 'cannot decrypt');
+  }
+}
+
+function verify(deps: WecomCallbackDeps, ctx: Context, encrypted: string): void {
+  const signature = ctx.query.msg_signature;
+  if (typeof signature !== 'string' || !signature) throw new HttpError(401, 'missing msg_signature');
+  const ok = verifySignature(deps.token, { signature, timestamp: query(ctx, 'timestamp'), nonce: query(ctx, 'nonce'), encrypted });
+  if (!ok) throw new HttpError(401, 'bad signature');
+}
+
+async function handleErrors(ctx: Context, deps: WecomCallbackDeps, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    deps.log.warn('wecom callback rejected', { status: error.status, reason: error.message, ip: ctx.ip });
+    ctx.status = error.status;
+    ctx.body = '';
+  }
+}
+
+export function wecomCallbackRoutes(deps: WecomCallbackDeps) {
+  const limit = deps.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  return (router: Router): void => {
+    // URL verification: Koa has already percent-decoded echostr (a `+` stays a `+`).
+    router.get(WECOM_CALLBACK_PATH, (ctx) =>
+      handleErrors(ctx, deps, async () => {
+        const echostr = query(ctx, 'echostr');
+        verify(deps, ctx, echostr);
+        ctx.type = 'text/plain';
+        ctx.body = decrypt(deps, echostr);
+      }),
+    );
+
+    router.post(WECOM_CALLBACK_PATH, (ctx) =>
+      handleErrors(ctx, deps, async () => {
+        const raw = await readBody(ctx, limit);
+        const envelope = parseXml(raw);
+        const encrypted = field(envelope, 'Encrypt');
+        if (!encrypted) throw new HttpError(403, 'plaintext message refused'); // only encrypted mode is accepted
+        verify(deps, ctx, encrypted);
+        const decrypted = decrypt(deps, encrypted);
+        const event = normalizeWecom(parseXml(decrypted), decrypted);
+        ctx.status = 200;
+        ctx.body = '';
+        if (!event) return; // an event the bot does not act on (enter_agent, …): acknowledged, ignored
+        const accepted = await deps.dispatcher.accept(event);
+        if (!accepted) return; // WeCom's retry of something already recorded
+        deps.background.start('wecom event', async () => {
+          await deps.dispatcher.process(accepted.id, event);
+          await deps.deliver();
+        });
+      }),
+    );
+  };
+}
+
+function parseXml(text: string): Record<string, unknown> {
+  try {
+    return parseWecomXml(text);
+  } catch (error) {
+    if (error instanceof XmlError) throw new HttpError(400, error.message);
+    throw error;
+  }
+}

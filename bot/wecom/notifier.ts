@@ -1,0 +1,90 @@
+// Delivers outbox messages through WeCom: app messages to members (text, markdown, template cards),
+// in-place updates of cards already sent, and group robot alerts.
+
+import { cardMarkdown, plainText, taskIdFor, wecomMessages } from '../../cards/wecom/message';
+import type { Directory } from '../../handlers/domain/directory';
+import type { CardDeliveryStore, Clock, Notifier, OutboxRecord, UnitOfWork } from '../../handlers/ports';
+import { DeliveryError } from '../delivery-error';
+import type { Logger } from '../logger';
+import { SlidingWindowLimiter } from '../rate-limit';
+import type { WecomApi } from './api';
+import { sendRobotMarkdown } from './robot-webhook';
+
+export interface WecomNotifierDeps {
+  api: WecomApi;
+  directory: Directory;
+  /** Channel name → group robot webhook URL. */
+  webhooks: Record<string, string | undefined>;
+  uow: UnitOfWork;
+  cards: CardDeliveryStore;
+  clock: Clock;
+  log: Logger;
+}
+
+export class WecomNotifier implements Notifier {
+  /** WeCom accepts 30 app messages per minute per member; beyond that they are dropped, so wait. */
+  private readonly perMember: SlidingWindowLimiter;
+  private readonly perRobot: SlidingWindowLimiter;
+
+  constructor(private readonly d: WecomNotifierDeps) {
+    this.perMember = new SlidingWindowLimiter(30, 60_000, d.clock);
+    this.perRobot = new SlidingWindowLimiter(20, 60_000, d.clock);
+  }
+
+  canReach(message: OutboxRecord): boolean {
+    const to = message.to;
+    if (to.kind === 'conversation') return to.platform === 'wecom';
+    if (to.kind === 'channel') return !!this.d.webhooks[to.channel];
+    return !!this.userIdOf(to.personId);
+  }
+
+  private userIdOf(personId: string): string | undefined {
+    return this.d.directory.get(personId)?.identities.find((i) => i.startsWith('wecom:'))?.slice('wecom:'.length);
+  }
+
+  async deliver(message: OutboxRecord): Promise<void> {
+    const to = message.to;
+    if (to.kind === 'channel') {
+      const url = this.d.webhooks[to.channel];
+      if (!url) throw new DeliveryError(`channel ${to.channel} has no wecom_webhook`, { permanent: true });
+      const content = message.views.map((v) => (v.type === 'card' ? cardMarkdown(v.card) : v.type === 'markdown' ? `**${v.title}**\n${v.text}` : v.text)).join('\n');
+      await sendRobotMarkdown(url, content, this.perRobot, this.d.clock);
+      return;
+    }
+    const userId = to.kind === 'conversation' ? to.conversationId : this.userIdOf(to.personId);
+    if (!userId) throw new DeliveryError(`no WeCom identity for ${to.kind === 'person' ? to.personId : '?'}`, { permanent: true });
+    if (message.updatesCard) {
+      await this.updateCards(message.updatesCard, userId, message);
+      return;
+    }
+    const freeAt = this.perMember.take(userId);
+    if (freeAt) throw new DeliveryError(`WeCom: 30 messages per minute to ${userId} reached`, { deferUntil: freeAt });
+    for (const [i, body] of wecomMessages(message.views, (card, index) => taskIdFor(card.cardKey ?? 'card', `${message.id}-${index}`)).entries()) {
+      const { responseCode } = await this.d.api.send(userId, body);
+      const cardKey = body.msgtype === 'template_card' ? cardKeyOf(message, i) : undefined;
+      if (cardKey && responseCode) {
+        await this.d.uow.run((tx) =>
+          this.d.cards.record(tx, { platform: 'wecom', cardKey, recipient: userId, handle: responseCode, sentAt: this.d.clock.now() }),
+        );
+      }
+    }
+  }
+
+  /** Every copy of the card this member holds is greyed out with the final status on its button. */
+  private async updateCards(cardKey: string, userId: string, message: OutboxRecord): Promise<void> {
+    const status = message.views.flatMap((v) => (v.type === 'card' && v.card.status ? [v.card.status] : []))[0] ?? plainText(message.views);
+    const label = status.split(' · ')[0]!; // the button shows "已同意"; the card history has the rest
+    const held = await this.d.uow.run((tx) => this.d.cards.listUnused(tx, 'wecom', cardKey, userId));
+    for (const card of held) {
+      await this.d.api.updateCardButton(card.handle, [userId], label);
+      await this.d.uow.run((tx) => this.d.cards.markUsed(tx, card.id, this.d.clock.now()));
+    }
+    if (held.length === 0) this.d.log.info('no WeCom card to update', { cardKey, userId });
+  }
+}
+
+/** The cardKey of the `index`-th WeCom message body, which maps to the same view index here. */
+function cardKeyOf(message: OutboxRecord, index: number): string | undefined {
+  const view = message.views[index];
+  return view?.type === 'card' ? view.card.cardKey : undefined;
+}

@@ -1,0 +1,256 @@
+// A fake WeCom on 127.0.0.1 that behaves like the real one (platforms.md Part B, Part C):
+// - as the sender of callbacks: encrypted, signed POSTs, a percent-encoded echostr, and WeCom's
+//   retries (3 attempts; an attempt fails on a non-200 or no answer within 5 s);
+// - as the API: gettoken (tokens that expire), message/send (response_code for interactive cards),
+//   update_template_card (each code usable once, for 72 h), group robot webhooks (20/min, then 45009).
+// Everything is recorded for assertions.
+
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encryptMessage, signatureOf } from '../../bot/wecom/crypto';
+import { buildWecomXml } from '../../bot/wecom/xml';
+
+export interface FakeWecomOptions {
+  corpId: string;
+  agentId: number;
+  secret: string;
+  token: string;
+  encodingAesKey: string;
+  /** Where the bot listens for callbacks (set once the bot's server is up). */
+  callbackUrl?: string;
+  tokenTtlSeconds?: number;
+  now?: () => number;
+}
+
+export interface SentMessage {
+  touser: string;
+  msgtype: string;
+  body: Record<string, unknown>;
+  responseCode?: string;
+}
+
+export class FakeWecom {
+  readonly sent: SentMessage[] = [];
+  readonly updates: { responseCode: string; userids: string[]; body: Record<string, unknown> }[] = [];
+  readonly webhookPosts: { key: string; body: Record<string, unknown>; accepted: boolean }[] = [];
+  readonly tokenRequests: number[] = [];
+  callbackAttempts: { status: number | 'timeout' }[] = [];
+  callbackUrl?: string;
+  /** errcodes to answer instead of success, per API path, consumed one by one. */
+  readonly failures = new Map<string, number[]>();
+
+  private server!: http.Server;
+  private tokens = new Map<string, number>(); // token → expiry (ms)
+  private codes = new Map<string, { issuedAt: number; used: boolean; touser: string }>();
+  private webhookTimes = new Map<string, number[]>();
+  private seq = 0;
+  private msgIdSeq = 7_300_000_000_000_000_000n;
+  baseUrl = '';
+
+  constructor(private readonly opts: FakeWecomOptions) {
+    this.callbackUrl = opts.callbackUrl;
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  webhookUrl(key: string): string {
+    return `${this.baseUrl}/cgi-bin/webhook/send?key=${key}`;
+  }
+
+  /** Every token issued so far stops working (WeCom may invalidate tokens early). */
+  expireTokens(): void {
+    for (const t of this.tokens.keys()) this.tokens.set(t, 0);
+  }
+
+  failNext(path: string, ...errcodes: number[]): void {
+    this.failures.set(path, [...(this.failures.get(path) ?? []), ...errcodes]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The API
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    const answer = (json: Record<string, unknown>) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    };
+    const injected = this.failures.get(url.pathname)?.shift();
+    if (injected !== undefined) return answer({ errcode: injected, errmsg: `injected ${injected}` });
+
+    if (url.pathname === '/cgi-bin/gettoken') {
+      this.tokenRequests.push(this.now());
+      if (url.searchParams.get('corpid') !== this.opts.corpId) return answer({ errcode: 40013, errmsg: 'invalid corpid' });
+      if (url.searchParams.get('corpsecret') !== this.opts.secret) return answer({ errcode: 40001, errmsg: 'invalid credential' });
+      const token = `token-${++this.seq}-${randomBytes(4).toString('hex')}`;
+      const ttl = this.opts.tokenTtlSeconds ?? 7200;
+      this.tokens.set(token, this.now() + ttl * 1000);
+      return answer({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: ttl });
+    }
+    if (url.pathname === '/cgi-bin/webhook/send') {
+      const key = url.searchParams.get('key') ?? '';
+      const recent = (this.webhookTimes.get(key) ?? []).filter((t) => t > this.now() - 60_000);
+      const accepted = recent.length < 20;
+      if (accepted) recent.push(this.now());
+      this.webhookTimes.set(key, recent);
+      this.webhookPosts.push({ key, body, accepted });
+      return answer(accepted ? { errcode: 0, errmsg: 'ok' } : { errcode: 45009, errmsg: 'api freq out of limit' });
+    }
+    const token = url.searchParams.get('access_token') ?? '';
+    const expiry = this.tokens.get(token);
+    if (expiry === undefined) return answer({ errcode: 40014, errmsg: 'invalid access_token' });
+    if (expiry <= this.now()) return answer({ errcode: 42001, errmsg: 'access_token expired' });
+
+    if (url.pathname === '/cgi-bin/message/send') {
+      if (body.agentid !== this.opts.agentId) return answer({ errcode: 40056, errmsg: 'invalid agentid' });
+      const msgtype = String(body.msgtype);
+      const card = body.template_card as { card_type?: string; task_id?: string; button_list?: unknown[]; horizontal_content_list?: unknown[] } | undefined;
+      if (msgtype === 'template_card') {
+        if (!card?.task_id || !/^[A-Za-z0-9_\-@]{1,128}$/.test(card.task_id)) return answer({ errcode: 40058, errmsg: 'invalid task_id' });
+        if ((card.button_list?.length ?? 0) > 6 || (card.horizontal_content_list?.length ?? 0) > 6) return answer({ errcode: 40058, errmsg: 'too many items' });
+        if (this.sent.some((m) => (m.body.template_card as { task_id?: string } | undefined)?.task_id === card.task_id)) {
+          return answer({ errcode: 40058, errmsg: 'task_id exists' });
+        }
+      }
+      const interactive = msgtype === 'template_card' && ['button_interaction', 'vote_interaction', 'multiple_interaction'].includes(card?.card_type ?? '');
+      const responseCode = interactive ? `rc-${++this.seq}-${randomBytes(6).toString('hex')}` : undefined;
+      const touser = String(body.touser);
+      if (responseCode) this.codes.set(responseCode, { issuedAt: this.now(), used: false, touser });
+      this.sent.push({ touser, msgtype, body, responseCode });
+      return answer({ errcode: 0, errmsg: 'ok', invaliduser: '', msgid: `msg-${this.seq}`, ...(responseCode ? { response_code: responseCode } : {}) });
+    }
+    if (url.pathname === '/cgi-bin/message/update_template_card') {
+      const code = this.codes.get(String(body.response_code));
+      if (!code || code.used || this.now() - code.issuedAt > 72 * 3600_000) return answer({ errcode: 40029, errmsg: 'invalid response_code' });
+      code.used = true;
+      this.updates.push({ responseCode: String(body.response_code), userids: body.userids as string[], body });
+      return answer({ errcode: 0, errmsg: 'ok' });
+    }
+    res.writeHead(404).end();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Callbacks to the bot
+
+  private nextMsgId(): string {
+    this.msgIdSeq += 1n;
+    return this.msgIdSeq.toString();
+  }
+
+  /** Encrypts and signs a plaintext message as WeCom would; returns the query and the XML body. */
+  envelope(plaintext: string): { query: URLSearchParams; body: string } {
+    const encrypted = encryptMessage(this.opts.encodingAesKey, plaintext, this.opts.corpId);
+    const timestamp = String(Math.floor(this.now() / 1000));
+    const nonce = String(100000 + (++this.seq % 900000));
+    const query = new URLSearchParams({ msg_signature: signatureOf(this.opts.token, timestamp, nonce, encrypted), timestamp, nonce });
+    const body = buildWecomXml({ ToUserName: this.opts.corpId, AgentID: String(this.opts.agentId), Encrypt: encrypted });
+    return { query, body };
+  }
+
+  /** POSTs like WeCom: up to 3 attempts, each failing on a non-200 or no answer within 5 s. */
+  async deliver(plaintext: string, timeoutMs = 5000): Promise<number | 'timeout'> {
+    const { query, body } = this.envelope(plaintext); // a retry carries the same message
+    let last: number | 'timeout' = 'timeout';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const response = await fetch(`${this.callbackUrl}?${query}`, { method: 'POST', body, headers: { 'content-type': 'text/xml' }, signal: AbortSignal.timeout(timeoutMs) });
+        last = response.status;
+        await response.text();
+      } catch {
+        last = 'timeout';
+      }
+      this.callbackAttempts.push({ status: last });
+      if (last === 200) return last;
+    }
+    return last;
+  }
+
+  textXml(from: string, content: string, msgId = this.nextMsgId()): string {
+    return buildWecomXml({
+      ToUserName: this.opts.corpId,
+      FromUserName: from,
+      CreateTime: Math.floor(this.now() / 1000),
+      MsgType: 'text',
+      Content: content,
+      MsgId: msgId,
+      AgentID: this.opts.agentId,
+    });
+  }
+
+  /** The XML of a click on a template card button. */
+  clickXml(from: string, taskId: string, eventKey: string): string {
+    return buildWecomXml({
+      ToUserName: this.opts.corpId,
+      FromUserName: from,
+      CreateTime: Math.floor(this.now() / 1000),
+      MsgType: 'event',
+      Event: 'template_card_event',
+      EventKey: eventKey,
+      TaskId: taskId,
+      CardType: 'button_interaction',
+      ResponseCode: `rc-click-${++this.seq}`,
+      AgentID: this.opts.agentId,
+    });
+  }
+
+  sendText(from: string, content: string): Promise<number | 'timeout'> {
+    return this.deliver(this.textXml(from, content));
+  }
+
+  /** Clicks the button labelled `label` on the latest card sent to `user`. */
+  clickButton(user: string, label: string): Promise<number | 'timeout'> {
+    const card = this.latestCard(user);
+    const button = (card.button_list as { text: string; key: string }[]).find((b) => b.text === label);
+    if (!button) throw new Error(`no ${label} button on ${String(card.task_id)}`);
+    return this.deliver(this.clickXml(user, String(card.task_id), button.key));
+  }
+
+  latestCard(user: string): Record<string, unknown> {
+    const m = [...this.sent].reverse().find((s) => s.touser === user && s.msgtype === 'template_card');
+    if (!m) throw new Error(`no template card sent to ${user}`);
+    return m.body.template_card as Record<string, unknown>;
+  }
+
+  /** URL verification as WeCom does it: the echostr percent-encoded with encodeURIComponent. */
+  async verifyUrl(echo = `${Date.now()}${this.seq}`): Promise<{ status: number; body: string; echo: string }> {
+    const encrypted = encryptMessage(this.opts.encodingAesKey, echo, this.opts.corpId);
+    const timestamp = String(Math.floor(this.now() / 1000));
+    const nonce = '263014780';
+    const signature = signatureOf(this.opts.token, timestamp, nonce, encrypted);
+    const response = await fetch(
+      `${this.callbackUrl}?msg_signature=${signature}&timestamp=${timestamp}&nonce=${nonce}&echostr=${encodeURIComponent(encrypted)}`,
+    );
+    return { status: response.status, body: await response.text(), echo };
+  }
+
+  /** Texts sent to a user, in order. */
+  textsTo(user: string): string[] {
+    return this.sent
+      .filter((m) => m.touser === user)
+      .map((m) =>
+        m.msgtype === 'text'
+          ? String((m.body.text as { content: string }).content)
+          : m.msgtype === 'markdown'
+            ? String((m.body.markdown as { content: string }).content)
+            : `[card] ${JSON.stringify(m.body.template_card)}`,
+      );
+  }
+}
