@@ -69,17 +69,24 @@ export function approvalCard(
         { label: '驳回', style: 'danger', action: { type: 'reject', ...action }, command: `驳回 ${contract.number} <原因>` },
         { label: '转交', style: 'default', action: { type: 'transfer', ...action }, command: `转交 ${contract.number} <人>` },
       ];
+  // Most important first: platforms with a field limit (WeCom shows 6) move the rest below.
+  const base = contractFields(deps, contract, customer);
+  const pick = (label: string) => base.filter((f) => f.label === label);
   return {
     kind: 'approval',
     cardKey: `approval:${step.id}`,
     title: `合同审批 ${contract.number}`,
-    subtitle: contract.title,
+    subtitle: `${contract.title} · v${step.version}`,
     fields: [
-      ...contractFields(deps, contract, customer).filter((f) => f.label !== '合同'),
-      { label: '版本', value: `v${step.version}` },
+      ...pick('客户'),
+      ...pick('金额'),
+      { label: '类型', value: `${TYPE_LABEL[contract.type]} · 风险${RISK_LABEL[contract.risk]}` },
+      ...pick('负责人'),
       { label: '审批链', value: `第 ${step.seq}/${roundSteps.length} 步：${chainLine(deps.directory, roundSteps)}` },
-      { label: '审批人', value: personWithProxy(deps.directory, step.assigneeId, step.actingFor) },
       { label: '截止', value: step.dueAt ? formatDateTime(step.dueAt, tz) : '—' },
+      { label: '审批人', value: personWithProxy(deps.directory, step.assigneeId, step.actingFor) },
+      ...pick('期限'),
+      ...pick('付款'),
     ],
     lines: contract.routeExplanation ? [`路由：${contract.routeExplanation}`] : [],
     buttons,

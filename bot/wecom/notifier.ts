@@ -7,7 +7,7 @@ import type { CardDeliveryStore, Clock, Notifier, OutboxRecord, UnitOfWork } fro
 import { DeliveryError } from '../delivery-error';
 import type { Logger } from '../logger';
 import { SlidingWindowLimiter } from '../rate-limit';
-import type { WecomApi } from './api';
+import { isConfigError, type WecomApi } from './api';
 import { sendRobotMarkdown } from './robot-webhook';
 
 export interface WecomNotifierDeps {
@@ -43,6 +43,19 @@ export class WecomNotifier implements Notifier {
   }
 
   async deliver(message: OutboxRecord): Promise<void> {
+    try {
+      await this.deliverOnce(message);
+    } catch (error) {
+      if (isConfigError(error)) {
+        this.d.log.error('WeCom rejects the configuration: check WECOM_CORP_ID, WECOM_SECRET, WECOM_AGENT_ID and the trusted IPs', {
+          error: (error as Error).message,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async deliverOnce(message: OutboxRecord): Promise<void> {
     const to = message.to;
     if (to.kind === 'channel') {
       const url = this.d.webhooks[to.channel];

@@ -36,14 +36,18 @@ export function parseCardActionKey(key: string): CardAction | null {
 export const taskIdFor = (cardKey: string, unique: string | number): string =>
   `${cardKey.replace(/[^A-Za-z0-9_\-@]/g, '-')}-${unique}`.slice(0, 128);
 
-/** A card with buttons → a `button_interaction` template card (product.md §5). */
+/**
+ * A card with buttons → a `button_interaction` template card (product.md §5). WeCom shows at most 6
+ * fields; the rest, and the card's lines, go into the sub-title text.
+ */
 export function templateCard(card: CardView, taskId: string): Record<string, unknown> {
   const fields = card.fields.slice(0, 6).map((f) => ({ keyname: f.label.slice(0, 8), value: f.value.slice(0, 60) }));
+  const below = [...card.fields.slice(6).map((f) => `${f.label}：${f.value}`), ...(card.lines ?? [])];
   return {
     card_type: 'button_interaction',
     source: { desc: '合同助手', desc_color: 0 },
     main_title: { title: card.title.slice(0, 36), ...(card.subtitle ? { desc: card.subtitle.slice(0, 44) } : {}) },
-    ...(card.lines?.length ? { sub_title_text: card.lines.join('\n').slice(0, 112) } : {}),
+    ...(below.length ? { sub_title_text: below.join('\n').slice(0, 200) } : {}),
     horizontal_content_list: fields,
     task_id: taskId,
     button_list: card.buttons.slice(0, 6).map((b) => ({ text: b.label, style: STYLE[b.style], key: cardActionKey(b.action) })),

@@ -2,6 +2,8 @@
 
 import type { ContractType, FollowUpMethod, IsoDate, Risk, Tier } from '../domain/types';
 
+/** The fields of a contract a user can set; `amountFen` is integer fen (分). */
+
 export interface ContractFields {
   title: string;
   amountFen: number;
@@ -15,14 +17,18 @@ export interface ContractFields {
 
 export type Command =
   | { name: 'help' }
+  /** `confirm` (确认:是) confirms a name close to an existing customer or alias. */
   | { name: 'new_customer'; customerName: string; tier?: Tier; aliases: string[]; confirm: boolean }
   | { name: 'customer'; query: string }
-  | { name: 'new_contract'; fields: ContractFields & { customer: string } }
+  | { name: 'new_contract'; fields: ContractFields & { customer: string; amountFen: number; type: ContractType; title: string } }
+  /** `changes` holds at least one field. */
   | { name: 'edit'; contractNo: string; changes: Partial<ContractFields & { customer: string }> }
   | { name: 'submit'; contractNo: string }
+  /** 取消 a draft (the preview card's second button). */
   | { name: 'cancel'; contractNo: string }
   | { name: 'approve'; contractNo: string; comment?: string }
   | { name: 'reject'; contractNo: string; reason: string }
+  /** `to` is a person's name or id as typed; resolved against the directory later. */
   | { name: 'transfer'; contractNo: string; to: string }
   | { name: 'urge'; contractNo: string }
   | { name: 'withdraw'; contractNo: string }

@@ -13,10 +13,10 @@ export interface CommandHelp {
 
 export const HELP_COMMANDS: CommandHelp[] = [
   { name: 'help', keyword: '帮助', alias: 'help', usage: '帮助', example: '帮助', summary: '命令列表' },
-  { name: 'new_customer', keyword: '新建客户', alias: 'new customer', usage: '新建客户 名称:… [等级:A/B/C] [别名:…,…]', example: '新建客户 名称:华东日报社 等级:A 别名:华东日报,华东报社', summary: '新建客户档案' },
+  { name: 'new_customer', keyword: '新建客户', alias: 'new customer', usage: '新建客户 名称:… [等级:A/B/C] [别名:…,…] [确认:是]', example: '新建客户 名称:华东日报社 等级:A 别名:华东日报,华东报社', summary: '新建客户档案' },
   { name: 'customer', keyword: '客户', alias: 'customer', usage: '客户 <名称或编码>', example: '客户 华东日报社', summary: '客户资料' },
   { name: 'new_contract', keyword: '新建合同', alias: 'new contract', usage: '新建合同 客户:… 金额:… 类型:销售/服务/采购/其他 标题:… [风险:低/中/高] [开始:…] [结束:…] [付款:…] [续约:是/否]', example: '新建合同 客户:华东日报社 金额:50万 类型:销售 标题:2027年度广告投放', summary: '新建合同草稿' },
-  { name: 'edit', keyword: '修改', alias: 'edit', usage: '修改 <合同号> 字段:值 …', example: '修改 HT-2026-0001 金额:60万', summary: '修改合同（生成新版本）' },
+  { name: 'edit', keyword: '修改', alias: 'edit', usage: '修改 <合同号> 字段:值 …（客户/金额/类型/标题/风险/开始/结束/付款/续约）', example: '修改 HT-2026-0001 金额:60万', summary: '修改合同（生成新版本）' },
   { name: 'submit', keyword: '提交', alias: 'submit', usage: '提交 <合同号>', example: '提交 HT-2026-0001', summary: '提交审批' },
   { name: 'cancel', keyword: '取消', alias: 'cancel', usage: '取消 <合同号>', example: '取消 HT-2026-0001', summary: '取消草稿' },
   { name: 'approve', keyword: '同意', alias: 'approve', usage: '同意 <合同号> [意见]', example: '同意 HT-2026-0001 价格合理', summary: '同意当前审批步骤' },
@@ -39,9 +39,17 @@ export function helpText(): string {
   ].join('\n');
 }
 
+const entry = (name: CommandName): CommandHelp => HELP_COMMANDS.find((h) => h.name === name)!;
+
+/** Usage and example of one command, e.g. after a malformed field. */
 export function commandHelp(name: CommandName): string {
-  const c = HELP_COMMANDS.find((h) => h.name === name)!;
-  return `用法：${c.usage}`;
+  const c = entry(name);
+  return `用法：${c.usage}（英文：${c.alias}）\n例：${c.example}`;
 }
 
-export const exampleOf = (name: CommandName): string => HELP_COMMANDS.find((h) => h.name === name)!.example;
+/** Just the usage line, for replies that already show an example. */
+export function commandUsage(name: CommandName): string {
+  return `用法：${entry(name).usage}`;
+}
+
+export const exampleOf = (name: CommandName): string => entry(name).example;

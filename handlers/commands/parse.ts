@@ -79,7 +79,7 @@ function findKeyword(t: string): { keyword: Keyword; length: number } | undefine
     const m = keyword.pattern.exec(t);
     if (!m) continue;
     const next = t.charAt(m[0].length);
-    if (next === '' || /\s/.test(next)) return { keyword, length: m[0].length };
+    if (next === '' || /[\s:：]/.test(next)) return { keyword, length: m[0].length };
     if (keyword.english) continue; // `helpful`, `todolist`, `signature` are not commands
     if (CJK.test(next) && !TAKES_CHINESE_DIRECTLY.has(keyword.name)) continue;
     return { keyword, length: m[0].length };
@@ -182,7 +182,8 @@ export function parseCommand(text: string, env: ParseEnv): ParseOutcome {
       kind: 'invalid',
       command: keyword.name,
       field: error.field,
-      message: error.message,
+      // Reasons from the amount/date parsers do not say which field they were about.
+      message: error.message.includes(error.field) ? error.message : `${error.field}：${error.message}`,
       example: exampleFor(keyword.name, rest, error.exampleField),
     };
   }
@@ -260,7 +261,8 @@ function required(fields: Fields, key: FieldKey): string {
 function pick<T extends string>(key: FieldKey, value: string, words: Record<string, T>, codes: readonly T[], strip?: RegExp): T {
   const v = value.trim();
   const bare = strip ? v.replace(strip, '') : v;
-  const found = words[bare] ?? words[bare.toUpperCase()] ?? codes.find((c) => c.toLowerCase() === bare.toLowerCase());
+  const word = (w: string) => (Object.hasOwn(words, w) ? words[w] : undefined);
+  const found = word(bare) ?? word(bare.toUpperCase()) ?? codes.find((c) => c.toLowerCase() === bare.toLowerCase());
   if (!found) {
     const choices = [...new Set(Object.keys(words).filter((w) => !/^[a-z]/.test(w)))].join('/');
     throw new Invalid(FIELD_LABEL[key], `「${v}」不是有效的${FIELD_LABEL[key]}，可选：${choices}`, key);
@@ -293,7 +295,7 @@ function contractFields(fields: Fields, env: ParseEnv): Partial<ContractFields &
   if (fields.amount !== undefined) out.amountFen = amount(fields.amount);
   if (fields.type !== undefined) out.type = pick('type', fields.type, TYPE_WORDS, CONTRACT_TYPES, /(合同|类)$/);
   if (fields.title !== undefined) out.title = fields.title;
-  if (fields.risk !== undefined) out.risk = pick('risk', fields.risk, RISK_WORDS, RISKS, /(风险|等?级?)$/);
+  if (fields.risk !== undefined) out.risk = pick('risk', fields.risk, RISK_WORDS, RISKS, /(风险|等级|级|等)$/);
   if (fields.start !== undefined) out.startDate = date('start', fields.start, env);
   if (fields.end !== undefined) out.endDate = date('end', fields.end, env);
   if (fields.payment !== undefined) out.paymentTerms = fields.payment;

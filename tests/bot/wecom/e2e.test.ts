@@ -101,7 +101,8 @@ it('runs the approval flow from phones: command → card → clicks → decided,
   expect(await contractStatus()).toBe('in_approval');
   const card = rig.fake.latestCard('LiSi');
   expect(card.card_type).toBe('button_interaction');
-  expect((card.horizontal_content_list as unknown[]).length).toBeLessThanOrEqual(6);
+  expect((card.horizontal_content_list as { keyname: string }[]).map((f) => f.keyname)).toEqual(['客户', '金额', '类型', '负责人', '审批链', '截止']);
+  expect(card.sub_title_text).toContain('路由：规则 2「中额合同」');
   expect((card.button_list as { text: string }[]).map((b) => b.text)).toEqual(['同意', '驳回', '转交']);
   const lisiCode = rig.fake.sent.find((m) => m.touser === 'LiSi' && m.msgtype === 'template_card')!.responseCode!;
 
@@ -239,4 +240,10 @@ describe('group robot alerts', () => {
     await rig.app.outbox.deliverDue();
     expect(rig.fake.webhookPosts).toEqual([expect.objectContaining({ key: 'robot-approvals', accepted: true })]);
   });
+});
+
+it('the fake WeCom retries a callback that gets no 200, three attempts in all', async () => {
+  rig.fake.callbackUrl = `${rig.base}/not-the-callback`;
+  expect(await rig.fake.sendText('ZhangSan', '帮助')).toBe(404);
+  expect(rig.fake.callbackAttempts.map((a) => a.status)).toEqual([404, 404, 404]);
 });
