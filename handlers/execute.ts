@@ -1,6 +1,6 @@
 // The single entry point from a transport into the use-cases: a parsed command or a card button.
 
-import { commandHelp, helpText } from './commands/help';
+import { commandUsage, helpText } from './commands/help';
 import type { Command, ParseOutcome } from './commands/command';
 import { approveStep, rejectStep, todo, transferStep, urgeStep } from './approvals';
 import { cancelDraft, contractDetails, editContract, myContracts, newContract, signContract, submitContract, withdrawContract } from './contracts';
@@ -74,5 +74,5 @@ export async function executeCardAction(deps: Deps, ctx: Ctx, action: CardAction
 /** The reply to a message that did not parse: what was wrong and an example, or the help summary. */
 export function replyToUnparsed(outcome: Exclude<ParseOutcome, { ok: true }>): View[] {
   if (outcome.kind === 'unknown') return [text(`没看懂这条消息。\n${helpText()}`)];
-  return [text(`「${outcome.field}」有误：${outcome.message}\n例：${outcome.example}\n${commandHelp(outcome.command)}`)];
+  return [text(`「${outcome.field}」有误：${outcome.message}\n例：${outcome.example}\n${commandUsage(outcome.command)}`)];
 }

@@ -264,7 +264,10 @@ function pick<T extends string>(key: FieldKey, value: string, words: Record<stri
   const word = (w: string) => (Object.hasOwn(words, w) ? words[w] : undefined);
   const found = word(bare) ?? word(bare.toUpperCase()) ?? codes.find((c) => c.toLowerCase() === bare.toLowerCase());
   if (!found) {
-    const choices = [...new Set(Object.keys(words).filter((w) => !/^[a-z]/.test(w)))].join('/');
+    // One Chinese word per value (其他, not also 其它); the English codes are not listed.
+    const shown = new Map<T, string>();
+    for (const [w, code] of Object.entries(words)) if (!/^[a-z]/.test(w) && !shown.has(code)) shown.set(code, w);
+    const choices = [...shown.values()].join('/');
     throw new Invalid(FIELD_LABEL[key], `「${v}」不是有效的${FIELD_LABEL[key]}，可选：${choices}`, key);
   }
   return found;
@@ -278,7 +281,7 @@ function amount(value: string): number {
 
 function date(key: FieldKey, value: string, env: ParseEnv): IsoDate {
   const r = parseDateInput(value, env.now, env.timezone);
-  if (!r.ok) throw new Invalid(FIELD_LABEL[key], r.reason, key);
+  if (!r.ok) throw new Invalid(FIELD_LABEL[key], `${FIELD_LABEL[key]}日期有误：${r.reason}`, key);
   return r.value;
 }
 
@@ -370,7 +373,7 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
     }
     case 'transfer': {
       const { contractNo, tail } = contractHead(rest);
-      if (!tail) throw new Invalid('转交人', '请写出转交给谁（姓名或账号）');
+      if (!tail) throw new Invalid('转交人', '缺少转交人：请写出转交给谁（姓名或账号）');
       return { name, contractNo, to: tail };
     }
     case 'signed': {
