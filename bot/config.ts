@@ -39,6 +39,14 @@ const envSchema = z.object({
   WECOM_TOKEN: z.string().optional(),
   WECOM_ENCODING_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'expected the 43-character EncodingAESKey').optional(),
   WECOM_API_BASE: z.url().default('https://qyapi.weixin.qq.com'),
+  DINGTALK_CLIENT_ID: z.string().optional(),
+  DINGTALK_CLIENT_SECRET: z.string().optional(),
+  DINGTALK_ROBOT_CODE: z.string().optional(),
+  DINGTALK_CARD_TEMPLATE_ID: z.string().optional(),
+  DINGTALK_MODE: z.enum(['stream', 'http']).default('stream'),
+  DINGTALK_GATEWAY_URL: z.url().default('https://api.dingtalk.com/v1.0/gateway/connections/open'),
+  DINGTALK_API_BASE: z.url().default('https://api.dingtalk.com'),
+  DINGTALK_OAPI_BASE: z.url().default('https://oapi.dingtalk.com'),
 });
 
 export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
@@ -78,6 +86,35 @@ export function wecomSettings(env: Env): WecomSettings | null {
     token: env.WECOM_TOKEN!,
     encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
     apiBase: env.WECOM_API_BASE,
+  };
+}
+
+export interface DingtalkSettings {
+  clientId: string;
+  clientSecret: string;
+  robotCode: string;
+  cardTemplateId?: string;
+  mode: 'stream' | 'http';
+  gatewayUrl: string;
+  apiBase: string;
+  oapiBase: string;
+}
+
+/** DingTalk's settings when the app credentials are given, null when neither is. */
+export function dingtalkSettings(env: Env): DingtalkSettings | null {
+  const id = env.DINGTALK_CLIENT_ID;
+  const secret = env.DINGTALK_CLIENT_SECRET;
+  if (!id && !secret) return null;
+  if (!id || !secret) throw new ConfigError(`DingTalk is partly configured: set ${id ? 'DINGTALK_CLIENT_SECRET' : 'DINGTALK_CLIENT_ID'} too`);
+  return {
+    clientId: id,
+    clientSecret: secret,
+    robotCode: env.DINGTALK_ROBOT_CODE ?? id, // for an internal app's robot the robotCode is the AppKey
+    cardTemplateId: env.DINGTALK_CARD_TEMPLATE_ID,
+    mode: env.DINGTALK_MODE,
+    gatewayUrl: env.DINGTALK_GATEWAY_URL,
+    apiBase: env.DINGTALK_API_BASE,
+    oapiBase: env.DINGTALK_OAPI_BASE,
   };
 }
 

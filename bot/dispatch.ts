@@ -25,7 +25,9 @@ const replyTo = (event: NormalizedEvent, personId: string | null): Recipient => 
   kind: 'conversation',
   platform: event.platform,
   conversationId: event.conversation.id,
+  conversationType: event.conversation.type,
   personId,
+  ...(event.replyWebhook ? { replyWebhook: event.replyWebhook } : {}),
 });
 
 const NOT_IN_DIRECTORY =
@@ -58,7 +60,8 @@ export class Dispatcher {
     return rows.length;
   }
 
-  async process(inboxId: number, event: NormalizedEvent): Promise<void> {
+  /** Processes an accepted event; returns the views of the reply it queued. */
+  async process(inboxId: number, event: NormalizedEvent): Promise<View[]> {
     const { workflow, uow, inbox, clock, log } = this.d;
     const now = clock.now();
     const person = workflow.directory.findByIdentity(event.senderIdentity) ??
@@ -69,28 +72,26 @@ export class Dispatcher {
       uow.run(async (tx) => {
         await workflow.repos.outbox.enqueue(tx, { dedupeKey: replyKey, to: replyTo(event, person?.id ?? null), views }, now);
         await inbox.finish(tx, inboxId, status, now, error);
+        return views;
       });
 
-    if (!person) {
-      await finishWith([{ type: 'text', text: NOT_IN_DIRECTORY + event.senderIdentity }], 'done');
-      return;
-    }
+    if (!person) return finishWith([{ type: 'text', text: NOT_IN_DIRECTORY + event.senderIdentity }], 'done');
     try {
-      await uow.run(async (tx) => {
+      return await uow.run(async (tx) => {
         const ctx: Ctx = { tx, actor: person, now, platform: event.platform };
         const views = await this.run(ctx, event);
         await workflow.repos.outbox.enqueue(tx, { dedupeKey: replyKey, to: replyTo(event, person.id), views }, now);
         await inbox.finish(tx, inboxId, 'done', now);
+        return views;
       });
     } catch (error) {
       // The transaction rolled back: nothing the command did is kept. Tell the person why.
       if (isAppError(error)) {
         log.info('command refused', { inboxId, code: error.code, person: person.id });
-        await finishWith([{ type: 'text', text: error.message }], 'done', error.code);
-      } else {
-        log.error('command failed', { inboxId, person: person.id, error: String((error as Error)?.stack ?? error) });
-        await finishWith([{ type: 'text', text: '处理时出错了，已记录，请稍后再试或联系管理员。' }], 'failed', String(error));
+        return finishWith([{ type: 'text', text: error.message }], 'done', error.code);
       }
+      log.error('command failed', { inboxId, person: person.id, error: String((error as Error)?.stack ?? error) });
+      return finishWith([{ type: 'text', text: '处理时出错了，已记录，请稍后再试或联系管理员。' }], 'failed', String(error));
     }
   }
 

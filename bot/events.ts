@@ -9,6 +9,8 @@ interface EventBase {
   /** `<platform>:<user id>`, looked up in the directory; `console:<person id>` for the console. */
   senderIdentity: string;
   conversation: { id: string; type: 'direct' | 'group' };
+  /** Where a reply can be posted directly while it is valid (DingTalk's sessionWebhook). */
+  replyWebhook?: { url: string; expiresAt: number };
 }
 
 export interface TextMessageEvent extends EventBase {

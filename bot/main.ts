@@ -5,7 +5,8 @@ import type Router from '@koa/router';
 import type { Server } from 'node:http';
 import { createApp, systemClock } from './app';
 import { BackgroundWork } from './background';
-import { ConfigError, loadDotEnv, loadEnv, loadPolicy, wecomSettings } from './config';
+import { ConfigError, dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings } from './config';
+import { connectDingtalk, type DingtalkConnection } from './dingtalk';
 import { createLogger } from './logger';
 import { NotifierRouter } from './notifier-router';
 import { createServer } from './server';
@@ -30,13 +31,24 @@ export async function main(): Promise<void> {
   } else {
     log.info('WeCom not configured', { needs: 'WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY' });
   }
-  log.info('DingTalk not configured', { needs: 'DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET (not supported yet)' });
+  const dingtalk = dingtalkSettings(env);
+  let dingtalkConnection: DingtalkConnection | undefined;
+  if (dingtalk) {
+    dingtalkConnection = connectDingtalk({ settings: dingtalk, app, policy, clock: systemClock, log, background });
+    notifier.add(dingtalkConnection.notifier);
+    routes.push(...dingtalkConnection.routes);
+    log.info('DingTalk connected', { mode: dingtalk.mode, cards: dingtalk.cardTemplateId ? 'interactive' : 'markdown (no DINGTALK_CARD_TEMPLATE_ID)' });
+  } else {
+    log.info('DingTalk not configured', { needs: 'DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET' });
+  }
   const resumed = await app.dispatcher.resumeUnfinished();
   if (resumed) log.info('resumed unfinished inbound events', { count: resumed });
 
   const server: Server = createServer({ dataSource: app.dataSource, log, routes }).listen(env.PORT, () =>
     log.info('contract-bot listening', { port: env.PORT, policy: policy.file, database: env.DATABASE_URL.split(':')[0] }),
   );
+  // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
+  void dingtalkConnection?.stream?.start();
   const outboxTimer = setInterval(() => {
     app.outbox.deliverDue().catch((error) => log.error('outbox run failed', { error: String(error) }));
   }, 1000);
@@ -47,6 +59,7 @@ export async function main(): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     clearInterval(outboxTimer);
+    dingtalkConnection?.stream?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await background.idle();
     await app.close();

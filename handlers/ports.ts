@@ -174,7 +174,15 @@ export type Recipient =
   | { kind: 'person'; personId: string }
   | { kind: 'channel'; channel: string }
   /** The chat a command came from (a 1:1 chat or a group where the bot was @-mentioned). */
-  | { kind: 'conversation'; platform: string; conversationId: string; personId: string | null };
+  | {
+      kind: 'conversation';
+      platform: string;
+      conversationId: string;
+      conversationType?: 'direct' | 'group';
+      personId: string | null;
+      /** A platform's short-lived reply URL for this chat (DingTalk sessionWebhook), while valid. */
+      replyWebhook?: { url: string; expiresAt: number };
+    };
 
 export interface OutgoingMessage {
   /** Unique: a second enqueue with the same key is ignored (exactly-once notifications). */

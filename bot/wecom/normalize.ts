@@ -1,7 +1,7 @@
 // Decrypted WeCom XML → NormalizedEvent. Pure.
 
 import { createHash } from 'node:crypto';
-import { parseCardActionKey } from '../../cards/wecom/message';
+import { parseCardActionKey } from '../../cards/action-key';
 import type { NormalizedEvent } from '../events';
 import { field } from './xml';
 

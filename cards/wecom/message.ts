@@ -1,7 +1,8 @@
 // View models → WeCom app message bodies (message/send). Pure: the caller supplies the task id.
 
 import { renderCardText } from '../text';
-import type { CardAction, CardView, View } from '../model';
+import { cardActionKey } from '../action-key';
+import type { CardView, View } from '../model';
 
 /** The body of one message/send call, without touser/agentid. */
 export type WecomMessageBody =
@@ -11,26 +12,6 @@ export type WecomMessageBody =
 
 const STYLE = { primary: 1, danger: 2, default: 4 } as const;
 const MAX_TEXT_BYTES = 2048;
-
-/** `approve|HT-2026-0001|12|1`: the key WeCom returns as EventKey when the button is clicked. */
-export function cardActionKey(action: CardAction): string {
-  return 'stepId' in action
-    ? [action.type, action.contractNo, action.stepId, action.version].join('|')
-    : [action.type, action.contractNo].join('|');
-}
-
-export function parseCardActionKey(key: string): CardAction | null {
-  const parts = key.split('|');
-  const [type, contractNo] = parts;
-  if (!contractNo || !/^HT-\d{4}-\d{4}$/.test(contractNo)) return null;
-  if ((type === 'submit' || type === 'cancel') && parts.length === 2) return { type, contractNo };
-  if ((type === 'approve' || type === 'reject' || type === 'transfer') && parts.length === 4) {
-    const stepId = Number(parts[2]);
-    const version = Number(parts[3]);
-    if (Number.isSafeInteger(stepId) && Number.isSafeInteger(version)) return { type, contractNo, stepId, version };
-  }
-  return null;
-}
 
 /** WeCom task ids: letters, digits and _-@ only, at most 128 bytes, unique per app. */
 export const taskIdFor = (cardKey: string, unique: string | number): string =>

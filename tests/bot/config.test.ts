@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadEnv, loadPolicy, parsePolicy, wecomSettings } from '../../bot/config';
+import { ConfigError, dingtalkSettings, loadEnv, loadPolicy, parsePolicy, wecomSettings } from '../../bot/config';
 import { EXAMPLE_POLICY } from '../support/harness';
 
 describe('environment', () => {
@@ -11,6 +11,10 @@ describe('environment', () => {
       DATABASE_URL: 'sqlite:data/contract-bot.sqlite',
       LOG_LEVEL: 'info',
       WECOM_API_BASE: 'https://qyapi.weixin.qq.com',
+      DINGTALK_MODE: 'stream',
+      DINGTALK_GATEWAY_URL: 'https://api.dingtalk.com/v1.0/gateway/connections/open',
+      DINGTALK_API_BASE: 'https://api.dingtalk.com',
+      DINGTALK_OAPI_BASE: 'https://oapi.dingtalk.com',
     });
   });
   it('takes WeCom settings all together or not at all', () => {
@@ -19,6 +23,18 @@ describe('environment', () => {
     expect(wecomSettings(loadEnv(all))).toEqual({ corpId: 'ww1', agentId: 1000002, secret: 's', token: 't', encodingAesKey: 'a'.repeat(43), apiBase: 'https://qyapi.weixin.qq.com' });
     expect(() => wecomSettings(loadEnv({ ...all, WECOM_SECRET: '' }))).toThrow(/set WECOM_SECRET too/);
     expect(() => loadEnv({ WECOM_ENCODING_AES_KEY: 'short' })).toThrow(/WECOM_ENCODING_AES_KEY/);
+  });
+
+  it('takes DingTalk credentials together; the robot code defaults to the AppKey', () => {
+    expect(dingtalkSettings(loadEnv({}))).toBeNull();
+    expect(dingtalkSettings(loadEnv({ DINGTALK_CLIENT_ID: 'key', DINGTALK_CLIENT_SECRET: 's', DINGTALK_MODE: 'http' }))).toMatchObject({
+      clientId: 'key',
+      robotCode: 'key',
+      mode: 'http',
+      cardTemplateId: undefined,
+    });
+    expect(() => dingtalkSettings(loadEnv({ DINGTALK_CLIENT_ID: 'key' }))).toThrow(/DINGTALK_CLIENT_SECRET/);
+    expect(() => loadEnv({ DINGTALK_MODE: 'webhook' })).toThrow(/DINGTALK_MODE/);
   });
 
   it('names the bad variable', () => {

@@ -1,4 +1,5 @@
-import { cardActionKey, parseCardActionKey, taskIdFor, templateCard, wecomMessages } from '../../cards/wecom/message';
+import { cardActionKey, parseCardActionKey } from '../../cards/action-key';
+import { taskIdFor, templateCard, wecomMessages } from '../../cards/wecom/message';
 import type { CardView } from '../../cards/model';
 
 const approval: CardView = {

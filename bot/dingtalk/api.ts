@@ -1,0 +1,119 @@
+// DingTalk OpenAPI client (platforms.md §A2.3–§A3.2): the app access token, cached until 5 minutes
+// before it expires and refreshed once when refused; robot OTO/group messages; interactive cards.
+
+import type { Clock } from '../../handlers/ports';
+import { DeliveryError } from '../delivery-error';
+
+export interface DingtalkApiConfig {
+  apiBase: string;
+  clientId: string;
+  clientSecret: string;
+  robotCode: string;
+}
+
+export class DingtalkApi {
+  private token: { value: string; refreshAt: number } | null = null;
+  private fetching: Promise<string> | null = null;
+
+  constructor(
+    private readonly config: DingtalkApiConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  get robotCode(): string {
+    return this.config.robotCode;
+  }
+
+  private async accessToken(): Promise<string> {
+    if (this.token && this.clock.now().getTime() < this.token.refreshAt) return this.token.value;
+    this.fetching ??= this.fetchToken().finally(() => (this.fetching = null));
+    return this.fetching;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const { status, body } = await this.http('POST', '/v1.0/oauth2/accessToken', { appKey: this.config.clientId, appSecret: this.config.clientSecret });
+    if (status !== 200 || typeof body.accessToken !== 'string') {
+      throw new DeliveryError(`DingTalk accessToken: HTTP ${status} ${String(body.message ?? '')} (check DINGTALK_CLIENT_ID / DINGTALK_CLIENT_SECRET)`);
+    }
+    const expireIn = typeof body.expireIn === 'number' ? body.expireIn : 7200;
+    this.token = { value: body.accessToken, refreshAt: this.clock.now().getTime() + (expireIn - Math.min(300, expireIn / 2)) * 1000 };
+    return body.accessToken;
+  }
+
+  private async http(method: string, path: string, payload: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.config.apiBase), {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { 'x-acs-dingtalk-access-token': token } : {}) },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (error) {
+      throw new DeliveryError(`DingTalk ${path}: ${(error as Error).message}`);
+    }
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    return { status: response.status, body };
+  }
+
+  /** Calls the OpenAPI with the token; a token DingTalk refuses is refreshed once. */
+  async call(method: 'POST' | 'PUT', path: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    for (let attempt = 0; ; attempt++) {
+      const { status, body } = await this.http(method, path, payload, await this.accessToken());
+      if (status === 200) return body;
+      if (attempt === 0 && body.code === 'InvalidAuthentication') {
+        this.token = null;
+        continue;
+      }
+      const message = `DingTalk ${path}: HTTP ${status} ${String(body.code ?? '')} ${String(body.message ?? '')}`;
+      // 4xx other than throttling will not get better by retrying; 429/5xx will.
+      throw new DeliveryError(message, status === 429 ? { deferUntil: new Date(this.clock.now().getTime() + 60_000) } : { permanent: status >= 400 && status < 500 });
+    }
+  }
+
+  sendToUsers(staffIds: string[], msgKey: string, msgParam: Record<string, string>): Promise<Record<string, unknown>> {
+    return this.call('POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: this.config.robotCode, userIds: staffIds, msgKey, msgParam: JSON.stringify(msgParam) });
+  }
+
+  sendToGroup(openConversationId: string, msgKey: string, msgParam: Record<string, string>): Promise<Record<string, unknown>> {
+    return this.call('POST', '/v1.0/robot/groupMessages/send', { robotCode: this.config.robotCode, openConversationId, msgKey, msgParam: JSON.stringify(msgParam) });
+  }
+
+  /** Creates an interactive card and delivers it to one person's chat with the robot. */
+  deliverCard(p: { templateId: string; outTrackId: string; staffId: string; params: Record<string, string>; callbackType: 'STREAM' | 'HTTP' }): Promise<Record<string, unknown>> {
+    return this.call('POST', '/v1.0/card/instances/createAndDeliver', {
+      cardTemplateId: p.templateId,
+      outTrackId: p.outTrackId,
+      callbackType: p.callbackType,
+      cardData: { cardParamMap: p.params },
+      openSpaceId: `dtv1.card//IM_ROBOT.${p.staffId}`,
+      imRobotOpenSpaceModel: { supportForward: false },
+      imRobotOpenDeliverModel: { spaceType: 'IM_ROBOT', robotCode: this.config.robotCode },
+      userIdType: 1,
+    });
+  }
+
+  updateCard(outTrackId: string, params: Record<string, string>): Promise<Record<string, unknown>> {
+    return this.call('PUT', '/v1.0/card/instances', {
+      outTrackId,
+      cardData: { cardParamMap: params },
+      cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true },
+      userIdType: 1,
+    });
+  }
+
+  /** Posts to a message's sessionWebhook (no token: the URL is the credential). */
+  async replyBySession(url: string, body: Record<string, unknown>): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw new DeliveryError(`DingTalk sessionWebhook: ${(error as Error).message}`);
+    }
+    const answer = (await response.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
+    if (!response.ok || answer.errcode) throw new SessionExpired(`DingTalk sessionWebhook: HTTP ${response.status} ${answer.errcode ?? ''} ${answer.errmsg ?? ''}`);
+  }
+}
+
+/** The session webhook no longer works: reply through the OpenAPI instead. */
+export class SessionExpired extends Error {}

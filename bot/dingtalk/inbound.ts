@@ -1,0 +1,67 @@
+// DingTalk inbound traffic → the dispatch path. Stream frames are recorded in the inbox, then
+// acknowledged explicitly by messageId (the SDK never acks CALLBACK frames itself), then processed.
+// A card click is processed before its ack, because the ack carries the update of the clicker's card.
+
+import type { DWClientDownStream } from 'dingtalk-stream';
+import { cardParamMap } from '../../cards/dingtalk/card';
+import type { View } from '../../handlers/ports';
+import type { BackgroundWork } from '../background';
+import type { Dispatcher } from '../dispatch';
+import type { NormalizedEvent } from '../events';
+import type { Logger } from '../logger';
+import { normalizeCardCallback, normalizeRobotMessage } from './normalize';
+import { TOPIC_CARD, TOPIC_ROBOT, type DingtalkStreamClient } from './stream';
+
+export interface InboundDeps {
+  dispatcher: Dispatcher;
+  background: BackgroundWork;
+  deliver: () => Promise<unknown>;
+  log: Logger;
+}
+
+function parseData(frame: DWClientDownStream): unknown {
+  try {
+    return JSON.parse(frame.data);
+  } catch {
+    return null;
+  }
+}
+
+/** The card response for the clicker: the final state of the card in the reply, if there is one. */
+export function clickerCardUpdate(views: View[]): Record<string, unknown> | null {
+  const card = views.find((v) => v.type === 'card' && v.card.status);
+  if (!card || card.type !== 'card') return null;
+  return { cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true }, cardData: { cardParamMap: cardParamMap(card.card) } };
+}
+
+export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps): void {
+  const { dispatcher, background, deliver, log } = deps;
+  const ack = (frame: DWClientDownStream, response: unknown = null) => client.socketCallBackResponse(frame.headers.messageId, response);
+
+  client.registerCallbackListener(TOPIC_ROBOT, (frame) => {
+    background.start('dingtalk robot message', async () => {
+      const event = normalizeRobotMessage(parseData(frame));
+      if (!event) {
+        log.info('DingTalk message ignored (not text, or not parseable)', { messageId: frame.headers.messageId });
+        return ack(frame);
+      }
+      const accepted = await dispatcher.accept(event);
+      ack(frame); // recorded (or a redelivery of something recorded): DingTalk may stop resending
+      if (!accepted) return;
+      await dispatcher.process(accepted.id, event);
+      await deliver();
+    });
+  });
+
+  client.registerCallbackListener(TOPIC_CARD, (frame) => {
+    background.start('dingtalk card callback', async () => {
+      const event: NormalizedEvent | null = normalizeCardCallback(parseData(frame), frame.headers.messageId);
+      if (!event) return ack(frame);
+      const accepted = await dispatcher.accept(event);
+      if (!accepted) return ack(frame);
+      const views = await dispatcher.process(accepted.id, event);
+      ack(frame, clickerCardUpdate(views));
+      await deliver();
+    });
+  });
+}

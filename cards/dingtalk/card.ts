@@ -1,0 +1,44 @@
+// View models → DingTalk bodies. Pure.
+// - An interactive card (消息卡片高级版) from the template in approval-card.template.json: the
+//   cardParamMap holds only strings, as the API requires.
+// - Without a template: markdown that tells how to act by typing the equivalent commands.
+
+import { cardActionKey } from '../action-key';
+import type { CardView, View } from '../model';
+
+/** The template variables (see README "DingTalk card template"). */
+export function cardParamMap(card: CardView): Record<string, string> {
+  const keyOf = (type: string) => card.buttons.find((b) => b.action.type === type);
+  return {
+    title: card.title,
+    subtitle: card.subtitle ?? '',
+    fields: card.fields.map((f) => `**${f.label}**：${f.value}`).join('\n'),
+    notes: (card.lines ?? []).join('\n'),
+    status: card.status ?? '',
+    // "true"/"false": the template hides the buttons once the card is final
+    actionable: String(!card.status && card.buttons.length > 0),
+    approveKey: keyOf('approve') ? cardActionKey(keyOf('approve')!.action) : '',
+    rejectKey: keyOf('reject') ? cardActionKey(keyOf('reject')!.action) : '',
+    transferKey: keyOf('transfer') ? cardActionKey(keyOf('transfer')!.action) : '',
+    submitKey: keyOf('submit') ? cardActionKey(keyOf('submit')!.action) : '',
+    cancelKey: keyOf('cancel') ? cardActionKey(keyOf('cancel')!.action) : '',
+  };
+}
+
+/** A card as markdown; buttons become the commands to type (the fallback without a card template). */
+export function cardMarkdown(card: CardView): { title: string; text: string } {
+  const lines = [`#### ${card.title}`, ...(card.subtitle ? [card.subtitle] : []), ''];
+  for (const f of card.fields) lines.push(`- **${f.label}**：${f.value}`);
+  for (const l of card.lines ?? []) lines.push(`> ${l}`);
+  if (card.status) lines.push('', `**${card.status}**`);
+  else if (card.buttons.length) lines.push('', `回复命令操作：${card.buttons.map((b) => `「${b.command}」`).join(' ')}`);
+  return { title: card.title, text: lines.join('\n') };
+}
+
+/** A robot message (msgKey + msgParam, or the webhook body) for views that are not interactive cards. */
+export function robotMarkdown(views: View[]): { title: string; text: string } {
+  const parts = views.map((v) => (v.type === 'text' ? v.text : v.type === 'markdown' ? `#### ${v.title}\n${v.text}` : cardMarkdown(v.card).text));
+  const first = views[0];
+  const title = first?.type === 'card' ? first.card.title : first?.type === 'markdown' ? first.title : '合同助手';
+  return { title, text: parts.join('\n\n') };
+}
