@@ -1,13 +1,16 @@
 // HTTP mode (DINGTALK_MODE=http): DingTalk POSTs robot messages to /dingtalk/callback with
-// `timestamp` and `sign` headers (platforms.md §A4.5). Same dispatch path as Stream mode.
+// `timestamp` and `sign` headers (platforms.md §A4.5). Card clicks of cards created with
+// callbackType HTTP arrive at the same route (their payload is the Stream card callback's; that they
+// carry the same signature headers is an assumption, platforms.md Part D). Same dispatch path.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Clock } from '../../handlers/ports';
 import type { BackgroundWork } from '../background';
 import type { Dispatcher } from '../dispatch';
 import type { Logger } from '../logger';
-import { normalizeRobotMessage } from './normalize';
+import { clickerCardUpdate } from './inbound';
+import { normalizeCardCallback, normalizeRobotMessage } from './normalize';
 
 export const DINGTALK_CALLBACK_PATH = '/dingtalk/callback';
 const MAX_BODY = 64 * 1024;
@@ -57,6 +60,16 @@ export function dingtalkHttpRoutes(deps: {
       }
       ctx.status = 200;
       ctx.body = {};
+      if (isCardCallback(payload)) {
+        // A card click (callbackType HTTP): decided before answering, since the answer updates the card.
+        const key = createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
+        const event = normalizeCardCallback(payload, key);
+        const accepted = event && (await deps.dispatcher.accept(event));
+        if (!event || !accepted) return;
+        ctx.body = clickerCardUpdate(await deps.dispatcher.process(accepted.id, event)) ?? {};
+        deps.background.start('dingtalk http card delivery', deps.deliver);
+        return;
+      }
       const event = normalizeRobotMessage(payload);
       if (!event) return;
       const accepted = await deps.dispatcher.accept(event);
@@ -68,3 +81,6 @@ export function dingtalkHttpRoutes(deps: {
     });
   };
 }
+
+const isCardCallback = (payload: unknown): boolean =>
+  typeof payload === 'object' && payload !== null && 'outTrackId' in payload && 'userId' in payload;

@@ -269,6 +269,30 @@ describe('HTTP mode', () => {
     expect(otoTo('zhangsan01').join('\n')).toContain('KH-000001');
   });
 
+  it('takes card clicks on the same route and answers with the clicker\'s card update', async () => {
+    const signed = () => {
+      const timestamp = String(Date.now());
+      return { timestamp, sign: robotSign(timestamp, CLIENT.clientSecret) };
+    };
+    for (const text of ['新建客户 名称:华东日报社 等级:A', '新建合同 客户:华东日报社 金额:3万 类型:销售 标题:小单', '提交 HT-2026-0001']) {
+      await post(signed(), message(text));
+      await rig.background.idle();
+      await rig.app.outbox.deliverDue();
+    }
+    const card = cardFor('lisi01');
+    expect(card.callbackType).toBe('HTTP');
+    const click = {
+      type: 'actionCallback',
+      outTrackId: card.outTrackId,
+      userId: 'lisi01',
+      content: JSON.stringify({ cardPrivateData: { actionIds: ['approve'], params: { key: params(card).approveKey } } }),
+    };
+    const res = await post(signed(), click);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { cardData: { cardParamMap: Record<string, string> } }).cardData.cardParamMap.status).toMatch(/^已同意 · 李四/);
+    expect(await contractStatus()).toBe('approved');
+  });
+
   it.each([
     ['a bad signature', 401, () => ({ timestamp: String(Date.now()), sign: robotSign(Date.now(), 'wrong secret') })],
     ['no signature', 401, () => ({ timestamp: String(Date.now()) })],
