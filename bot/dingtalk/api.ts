@@ -3,6 +3,7 @@
 
 import type { Clock } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
+import { TokenCache } from '../token-cache';
 
 export interface DingtalkApiConfig {
   apiBase: string;
@@ -12,32 +13,25 @@ export interface DingtalkApiConfig {
 }
 
 export class DingtalkApi {
-  private token: { value: string; refreshAt: number } | null = null;
-  private fetching: Promise<string> | null = null;
+  private readonly token: TokenCache;
 
   constructor(
     private readonly config: DingtalkApiConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.token = new TokenCache(() => this.fetchToken(), clock);
+  }
 
   get robotCode(): string {
     return this.config.robotCode;
   }
 
-  private async accessToken(): Promise<string> {
-    if (this.token && this.clock.now().getTime() < this.token.refreshAt) return this.token.value;
-    this.fetching ??= this.fetchToken().finally(() => (this.fetching = null));
-    return this.fetching;
-  }
-
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<{ value: string; expiresIn: number }> {
     const { status, body } = await this.http('POST', '/v1.0/oauth2/accessToken', { appKey: this.config.clientId, appSecret: this.config.clientSecret });
     if (status !== 200 || typeof body.accessToken !== 'string') {
       throw new DeliveryError(`DingTalk accessToken: HTTP ${status} ${String(body.message ?? '')} (check DINGTALK_CLIENT_ID / DINGTALK_CLIENT_SECRET)`);
     }
-    const expireIn = typeof body.expireIn === 'number' ? body.expireIn : 7200;
-    this.token = { value: body.accessToken, refreshAt: this.clock.now().getTime() + (expireIn - Math.min(300, expireIn / 2)) * 1000 };
-    return body.accessToken;
+    return { value: body.accessToken, expiresIn: typeof body.expireIn === 'number' ? body.expireIn : 7200 };
   }
 
   private async http(method: string, path: string, payload: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -59,10 +53,10 @@ export class DingtalkApi {
   /** Calls the OpenAPI with the token; a token DingTalk refuses is refreshed once. */
   async call(method: 'POST' | 'PUT', path: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
-      const { status, body } = await this.http(method, path, payload, await this.accessToken());
+      const { status, body } = await this.http(method, path, payload, await this.token.get());
       if (status === 200) return body;
       if (attempt === 0 && body.code === 'InvalidAuthentication') {
-        this.token = null;
+        this.token.invalidate();
         continue;
       }
       const message = `DingTalk ${path}: HTTP ${status} ${String(body.code ?? '')} ${String(body.message ?? '')}`;

@@ -45,8 +45,7 @@ export class DingtalkNotifier implements PlatformNotifier {
   }
 
   private staffIdOf(personId: string | null): string | undefined {
-    if (!personId) return undefined;
-    return this.d.directory.get(personId)?.identities.find((i) => i.startsWith('dingtalk:'))?.slice('dingtalk:'.length);
+    return this.d.directory.platformIdOf(personId, 'dingtalk');
   }
 
   async deliver(message: OutboxRecord): Promise<void> {
@@ -57,7 +56,7 @@ export class DingtalkNotifier implements PlatformNotifier {
       await sendRobotWebhook(robot, { msgtype: 'markdown', markdown: robotMarkdown(message.views) }, this.perRobot, this.d.clock);
       return;
     }
-    const staffId = to.kind === 'person' ? this.staffIdOf(to.personId) : this.staffIdOf(to.personId);
+    const staffId = this.staffIdOf(to.personId);
     if (message.updatesCard) {
       if (staffId) await this.updateCards(message.updatesCard, staffId, message.views);
       return;

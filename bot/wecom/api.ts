@@ -4,6 +4,7 @@
 import type { Clock } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
 import type { WecomMessageBody } from '../../cards/wecom/message';
+import { TokenCache } from '../token-cache';
 
 export interface WecomApiConfig {
   apiBase: string;
@@ -40,37 +41,27 @@ interface WecomResponse {
 }
 
 export class WecomApi {
-  private token: { value: string; refreshAt: number } | null = null;
-  private fetching: Promise<string> | null = null;
+  private readonly token: TokenCache;
 
   constructor(
     private readonly config: WecomApiConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.token = new TokenCache(() => this.fetchToken(), clock);
+  }
 
   get agentId(): number {
     return this.config.agentId;
   }
 
-  private async accessToken(): Promise<string> {
-    if (this.token && this.clock.now().getTime() < this.token.refreshAt) return this.token.value;
-    // One gettoken at a time: it is rate limited, and every caller can share the answer.
-    this.fetching ??= this.fetchToken().finally(() => (this.fetching = null));
-    return this.fetching;
-  }
-
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<{ value: string; expiresIn: number }> {
     const url = new URL('/cgi-bin/gettoken', this.config.apiBase);
     url.searchParams.set('corpid', this.config.corpId);
     url.searchParams.set('corpsecret', this.config.secret);
     const body = await this.request(url, { method: 'GET' }, '/cgi-bin/gettoken');
     const value = body.access_token;
     if (typeof value !== 'string') throw new DeliveryError('WeCom gettoken: no access_token in the answer');
-    const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : 7200;
-    // Refresh 5 minutes early (or halfway through a short-lived token).
-    const margin = Math.min(300, expiresIn / 2);
-    this.token = { value, refreshAt: this.clock.now().getTime() + (expiresIn - margin) * 1000 };
-    return value;
+    return { value, expiresIn: typeof body.expires_in === 'number' ? body.expires_in : 7200 };
   }
 
   private async request(url: URL, init: RequestInit, path: string): Promise<WecomResponse> {
@@ -90,12 +81,12 @@ export class WecomApi {
   async call(path: string, payload: Record<string, unknown>): Promise<WecomResponse> {
     for (let attempt = 0; ; attempt++) {
       const url = new URL(path, this.config.apiBase);
-      url.searchParams.set('access_token', await this.accessToken());
+      url.searchParams.set('access_token', await this.token.get());
       try {
         return await this.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, path);
       } catch (error) {
         if (attempt === 0 && error instanceof WecomApiError && EXPIRED_TOKEN.includes(error.errcode)) {
-          this.token = null;
+          this.token.invalidate();
           continue;
         }
         throw error;

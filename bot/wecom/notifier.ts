@@ -39,7 +39,7 @@ export class WecomNotifier implements Notifier {
   }
 
   private userIdOf(personId: string): string | undefined {
-    return this.d.directory.get(personId)?.identities.find((i) => i.startsWith('wecom:'))?.slice('wecom:'.length);
+    return this.d.directory.platformIdOf(personId, 'wecom');
   }
 
   async deliver(message: OutboxRecord): Promise<void> {

@@ -28,6 +28,12 @@ export class Directory {
     return this.byId.get(ref) ?? this.people.find((p) => p.name === ref) ?? this.byIdentity.get(ref);
   }
 
+  /** A person's user id on a platform (`wecom:ZhangSan` → `ZhangSan`), if they have one there. */
+  platformIdOf(personId: string | null | undefined, platform: string): string | undefined {
+    const prefix = `${platform}:`;
+    return personId ? this.byId.get(personId)?.identities.find((i) => i.startsWith(prefix))?.slice(prefix.length) : undefined;
+  }
+
   nameOf(id: string | null | undefined): string {
     if (!id) return '—';
     return this.byId.get(id)?.name ?? id;
