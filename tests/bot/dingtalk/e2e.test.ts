@@ -7,12 +7,13 @@ import { createApp, systemClock, type App } from '../../../bot/app';
 import { BackgroundWork } from '../../../bot/background';
 import { parsePolicy, type DingtalkSettings } from '../../../bot/config';
 import { connectDingtalk, type DingtalkConnection } from '../../../bot/dingtalk';
-import { robotSign } from '../../../bot/dingtalk/robot-webhook';
+import { robotSign, sendRobotWebhook } from '../../../bot/dingtalk/robot-webhook';
+import { SlidingWindowLimiter } from '../../../bot/rate-limit';
 import { silentLogger } from '../../../bot/logger';
 import { NotifierRouter } from '../../../bot/notifier-router';
 import { createServer } from '../../../bot/server';
 import { FakeDingtalk } from '../../fakes/dingtalk';
-import { EXAMPLE_POLICY } from '../../support/harness';
+import { EXAMPLE_POLICY, FakeClock } from '../../support/harness';
 
 const CLIENT = { clientId: 'dingappkey001', clientSecret: 'app-secret-xyz' };
 const ROBOT = { token: 'robot-token-1', secret: 'SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd' };
@@ -202,6 +203,24 @@ describe('Stream mode with interactive cards', () => {
   });
 });
 
+describe('gateway credentials', () => {
+  it('refuses a bad secret with 401 and the client keeps retrying without connecting', async () => {
+    const fake = await new FakeDingtalk(CLIENT).start();
+    const bad = await fetch(fake.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: CLIENT.clientId, clientSecret: 'wrong' }) });
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toMatchObject({ code: 'authFailed' });
+    const { DingtalkStreamClient } = await import('../../../bot/dingtalk/stream');
+    const client = new DingtalkStreamClient({ clientId: CLIENT.clientId, clientSecret: 'wrong', gatewayUrl: fake.gatewayUrl, reconnectDelayMs: 20, log: silentLogger });
+    void client.start();
+    await new Promise((r) => setTimeout(r, 150));
+    client.stop();
+    expect(fake.gatewayRequests).toHaveLength(0);
+    expect(fake.liveConnections).toBe(0);
+    await fake.stop();
+    rig = await startRig(); // afterEach stops a rig
+  });
+});
+
 describe('without a card template', () => {
   beforeEach(async () => {
     rig = await startRig({ template: false });
@@ -226,6 +245,20 @@ describe('signed group robot', () => {
   it('signs like the reference vectors', () => {
     expect(robotSign(1700000000000, 'this is secret')).toBe('sSFWELbV2YwjdDQhWZwTcWlX5BWUx5J6TPpsZmuPii0=');
     expect(robotSign('1700000000000', ROBOT.secret)).toBe('8SZas7RY4E7wuOlgLfjLwHSKZpyUEdXdLvFYSDZiiFw=');
+  });
+
+  it('delivers the 21st alert of a minute in the next minute', async () => {
+    const clock = new FakeClock(new Date());
+    const fake = await new FakeDingtalk({ ...CLIENT, robots: { [ROBOT.token]: ROBOT.secret }, now: () => clock.now().getTime() }).start();
+    const limiter = new SlidingWindowLimiter(20, 60_000, clock);
+    const robot = { webhook: fake.robotWebhook(ROBOT.token), secret: ROBOT.secret };
+    const body = { msgtype: 'markdown', markdown: { title: 't', text: 'x' } };
+    for (let i = 0; i < 20; i++) await sendRobotWebhook(robot, body, limiter, clock);
+    await expect(sendRobotWebhook(robot, body, limiter, clock)).rejects.toMatchObject({ options: { deferUntil: new Date(clock.now().getTime() + 60_000) } });
+    clock.advanceHours(1 / 60);
+    await sendRobotWebhook(robot, body, limiter, clock);
+    expect(fake.robotPosts.map((p) => p.errcode)).toEqual(new Array(21).fill(0));
+    await fake.stop();
   });
 
   it('sends 20 alerts a minute; the 21st waits in the outbox (never provoking the 10-minute throttle)', async () => {
