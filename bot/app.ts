@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { Deps } from '../handlers/context';
 import { WorkingCalendar } from '../handlers/domain/calendar';
 import { Directory } from '../handlers/domain/directory';
-import type { Clock, Notifier, UnitOfWork } from '../handlers/ports';
+import { recipientKey, type Clock, type Notifier, type OutboxRecord, type UnitOfWork } from '../handlers/ports';
 import { openDatabase } from '../storage/data-source';
 import { syncDirectory } from '../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../storage/repositories';
@@ -35,6 +35,17 @@ export interface App {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** An urgent note to every admin that a message was given up; never about such a note itself. */
+async function tellAdmins(uow: UnitOfWork, deps: Deps, clock: Clock, message: OutboxRecord, error: string): Promise<void> {
+  if (message.dedupeKey.startsWith('outbox-dead:')) return;
+  const text = `消息发送失败已放弃（${message.attempts + 1} 次尝试）：${message.dedupeKey} → ${recipientKey(message.to)}\n最后错误：${error.slice(0, 300)}\n发送「发送状态」查看待发、失败和放弃的消息。`;
+  await uow.run(async (tx) => {
+    for (const admin of deps.directory.holdersOf('admin')) {
+      await deps.repos.outbox.enqueue(tx, { dedupeKey: `outbox-dead:${message.id}:${admin.id}`, to: { kind: 'person', personId: admin.id }, views: [{ type: 'text', text }], urgent: true }, clock.now());
+    }
+  });
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { dataSource, kind } = await openDatabase(options.databaseUrl);
   await syncDirectory(dataSource, options.policy.people);
@@ -46,7 +57,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     calendar: new WorkingCalendar(options.policy.calendar),
   };
   const dispatcher = new Dispatcher({ workflow: deps, uow, inbox: createInboxStore(), clock: options.clock, log: options.log });
-  const outbox = new OutboxDispatcher(uow, createOutboxStore(), options.notifier, options.clock, options.log, options.outbox);
+  const outbox = new OutboxDispatcher(uow, createOutboxStore(), options.notifier, options.clock, options.log, {
+    maxAttempts: options.policy.outbox.maxAttempts,
+    quietHours: options.policy.outbox.quietHours ? deps.calendar : undefined,
+    onDead: (message, error) => tellAdmins(uow, deps, options.clock, message, error),
+    ...options.outbox,
+  });
   return {
     dataSource,
     uow,

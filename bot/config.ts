@@ -217,6 +217,12 @@ const policySchema = z.strictObject({
       general: { confirm: 1, respond: 4, resolve: 24 },
       periodic: { agree_days_ahead: 3 },
     }),
+  outbox: z
+    .strictObject({
+      max_attempts: z.number().int().min(1).max(100).default(10),
+      quiet_hours: z.boolean().default(true),
+    })
+    .prefault({}),
   channels: z.record(z.string(), channelSchema.nullable().transform((c) => c ?? {})).default({}),
   alerts: z.record(z.string(), z.string()).default({}),
 });
@@ -230,6 +236,7 @@ export interface Policy {
   calendar: CalendarConfig;
   reminders: RawPolicy['approval']['reminders'];
   serviceSla: RawPolicy['service_sla'];
+  outbox: { maxAttempts: number; quietHours: boolean };
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
 }
@@ -277,6 +284,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
     },
     reminders: raw.approval.reminders,
     serviceSla: raw.service_sla,
+    outbox: { maxAttempts: raw.outbox.max_attempts, quietHours: raw.outbox.quiet_hours },
     channels: raw.channels,
     alerts: raw.alerts,
   };

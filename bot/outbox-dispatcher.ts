@@ -1,7 +1,11 @@
 // Delivers what the use-cases queued in the outbox, with retry and exponential backoff.
 // A message that cannot be delivered stays pending and is retried; after `maxAttempts` it is dead.
+// Several instances may deliver from one outbox: each message is claimed before it is sent.
+// Messages to one recipient go out in order. Direct messages wait for working hours (quiet hours),
+// except urgent ones and replies to someone who is chatting with the bot right now.
 
-import type { Clock, Notifier, OutboxStore, UnitOfWork } from '../handlers/ports';
+import { randomUUID } from 'node:crypto';
+import { recipientKey, type Clock, type Notifier, type OutboxRecord, type OutboxStore, type UnitOfWork } from '../handlers/ports';
 import { DeliveryError } from './delivery-error';
 import type { Logger } from './logger';
 
@@ -11,12 +15,20 @@ export interface OutboxDispatcherOptions {
   /** First retry delay; doubles per attempt up to `maxBackoffMs`. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** How long a claim protects a message being sent from other instances. */
+  claimMs?: number;
+  /** This instance's name in claims. */
+  holder?: string;
+  /** When set, notifications to people outside working time wait for the next working instant. */
+  quietHours?: { isWorkingTime(at: Date): boolean; nextWorkingInstant(at: Date): Date };
+  /** Called once a message is given up (dead), to tell an admin. */
+  onDead?: (message: OutboxRecord, error: string) => Promise<void>;
 }
 
 export class OutboxDispatcher {
   private running: Promise<number> | null = null;
   private queued: Promise<number> | null = null;
-  private readonly opts: Required<OutboxDispatcherOptions>;
+  private readonly opts: Required<Omit<OutboxDispatcherOptions, 'quietHours' | 'onDead'>> & OutboxDispatcherOptions;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -26,7 +38,15 @@ export class OutboxDispatcher {
     private readonly log: Logger,
     options: OutboxDispatcherOptions = {},
   ) {
-    this.opts = { batchSize: 50, maxAttempts: 10, baseBackoffMs: 30_000, maxBackoffMs: 3_600_000, ...options };
+    this.opts = {
+      batchSize: 50,
+      maxAttempts: 10,
+      baseBackoffMs: 30_000,
+      maxBackoffMs: 3_600_000,
+      claimMs: 120_000,
+      holder: `bot-${process.pid}-${randomUUID().slice(0, 8)}`,
+      ...options,
+    };
   }
 
   /**
@@ -51,13 +71,30 @@ export class OutboxDispatcher {
       const due = await this.uow.run((tx) => this.store.listDue(tx, this.clock.now(), this.opts.batchSize));
       if (due.length === 0) return sent;
       let progressed = false;
+      // A recipient whose message did not go out in this batch gets nothing more in it: order.
+      const held = new Set<string>();
       for (const message of due) {
+        const key = recipientKey(message.to);
+        if (held.has(key) && !message.urgent) continue;
+        const now = this.clock.now();
+        const claimed = await this.uow.run((tx) => this.store.claim(tx, message.id, this.opts.holder, new Date(now.getTime() + this.opts.claimMs), now));
+        if (!claimed) {
+          held.add(key); // another instance is sending it
+          continue;
+        }
+        const quiet = this.quietUntil(message, now);
+        if (quiet) {
+          held.add(key);
+          await this.uow.run((tx) => this.store.defer(tx, message.id, quiet, 'quiet hours'));
+          continue;
+        }
         try {
           await this.notifier.deliver(message); // never inside a transaction: it is network I/O
           await this.uow.run((tx) => this.store.markSent(tx, message.id, this.clock.now()));
           sent++;
           progressed = true;
         } catch (error) {
+          held.add(key);
           const options = error instanceof DeliveryError ? error.options : {};
           if (options.deferUntil) {
             await this.uow.run((tx) => this.store.defer(tx, message.id, options.deferUntil!, String(error)));
@@ -68,9 +105,20 @@ export class OutboxDispatcher {
           const retryAt = options.permanent || attempts >= this.opts.maxAttempts ? null : new Date(this.clock.now().getTime() + delay);
           this.log.warn('outbox delivery failed', { id: message.id, key: message.dedupeKey, attempts, retryAt, error: String(error) });
           await this.uow.run((tx) => this.store.markFailed(tx, message.id, String(error), retryAt));
+          if (!retryAt) {
+            this.log.error('outbox message given up', { id: message.id, key: message.dedupeKey, attempts });
+            await this.opts.onDead?.(message, String(error)).catch((e) => this.log.error('dead-letter alert failed', { error: String(e) }));
+          }
         }
       }
-      if (!progressed || due.length < this.opts.batchSize) return sent;
+      if (!progressed) return sent;
     }
+  }
+
+  /** Notifications to people wait for working time; replies, card updates and urgent ones do not. */
+  private quietUntil(message: OutboxRecord, now: Date): Date | null {
+    const q = this.opts.quietHours;
+    if (!q || message.urgent || message.updatesCard || message.to.kind !== 'person') return null;
+    return q.isWorkingTime(now) ? null : q.nextWorkingInstant(now);
   }
 }

@@ -292,6 +292,7 @@ export interface Repositories {
   outbox: {
     /** False when a message with the same dedupe key was already enqueued. */
     enqueue(tx: Tx, message: OutgoingMessage, now: Date): Promise<boolean>;
+    status(tx: Tx, now: Date): Promise<OutboxStatus>;
   };
 }
 
@@ -339,12 +340,34 @@ export interface InboxStore {
   listUnfinished(tx: Tx): Promise<InboxRecord[]>;
 }
 
+/** `person:lisi`, `channel:approvals`, `conversation:wecom:ZhangSan`: messages to one key keep their order. */
+export function recipientKey(to: Recipient): string {
+  if (to.kind === 'person') return `person:${to.personId}`;
+  if (to.kind === 'channel') return `channel:${to.channel}`;
+  return `conversation:${to.platform}:${to.conversationId}`;
+}
+
+export interface OutboxStatus {
+  pending: number;
+  /** Pending messages that have failed at least once. */
+  failing: number;
+  sent: number;
+  dead: number;
+  recentDead: { id: number; dedupeKey: string; lastError: string | null; createdAt: Date }[];
+  nextRetry: Date | null;
+}
+
 export interface OutboxStore {
-  /** Pending messages whose next attempt is due, oldest first. */
+  /**
+   * Pending messages due now that nobody has claimed, oldest first, leaving out any message whose
+   * recipient has an earlier one waiting to be retried or being sent (order per recipient).
+   */
   listDue(tx: Tx, now: Date, limit: number): Promise<OutboxRecord[]>;
+  /** Takes a message for delivery until `until`; false when another instance holds it. */
+  claim(tx: Tx, id: number, holder: string, until: Date, now: Date): Promise<boolean>;
   markSent(tx: Tx, id: number, now: Date): Promise<void>;
   markFailed(tx: Tx, id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
   /** Moves the next attempt to `at` without counting an attempt (the target was throttled). */
   defer(tx: Tx, id: number, at: Date, reason: string): Promise<void>;
-  counts(tx: Tx): Promise<Record<OutboxRecord['status'], number>>;
+  status(tx: Tx, now: Date): Promise<OutboxStatus>;
 }

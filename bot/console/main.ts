@@ -21,6 +21,8 @@ async function main(): Promise<void> {
     notifier,
     clock: systemClock,
     log,
+    // A local try-out: show what would be sent at once, even at night.
+    outbox: { quietHours: undefined },
   });
   try {
     await runConsole({ app, notifier, as, input: process.stdin, output: process.stdout, prompt: process.stdin.isTTY });

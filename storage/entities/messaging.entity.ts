@@ -27,6 +27,11 @@ export class OutboxEntity {
   @JsonColumn() recipient!: Record<string, unknown>;
   @JsonColumn() views!: unknown[];
   @FlagColumn() urgent!: boolean;
+  /** Groups the messages to one recipient, which are delivered in order. */
+  @Column({ name: 'recipient_key', type: 'varchar', length: 300, default: '' }) recipientKey!: string;
+  /** The instance delivering the row, until `claimUntil`; another may take it over after that. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 100, nullable: true }) claimedBy!: string | null;
+  @InstantColumn({ name: 'claim_until', nullable: true }) claimUntil!: Date | null;
   /** The card key this message updates in place, instead of sending something new. */
   @Column({ name: 'updates_card', type: 'varchar', length: 100, nullable: true }) updatesCard!: string | null;
   /** pending → sent | dead */

@@ -14,10 +14,12 @@ import type {
   InboxRecord,
   InboxStore,
   OutboxRecord,
+  OutboxStatus,
   OutboxStore,
   Repositories,
   Tx,
 } from '../../handlers/ports';
+import { recipientKey } from '../../handlers/ports';
 import {
   ApprovalStepEntity,
   AuditEventEntity,
@@ -186,6 +188,7 @@ export function createRepositories(): Repositories {
             views: message.views,
             urgent: message.urgent ?? false,
             updatesCard: message.updatesCard ?? null,
+            recipientKey: recipientKey(message.to),
             status: 'pending',
             attempts: 0,
             nextAttemptAt: now,
@@ -195,6 +198,7 @@ export function createRepositories(): Repositories {
           .execute();
         return true;
       },
+      status: (tx, now) => outboxStatus(tx, now),
     },
   };
 }
@@ -236,16 +240,33 @@ export function createOutboxStore(): OutboxStore {
         .createQueryBuilder(OutboxEntity, 'o')
         .where('o.status = :status', { status: 'pending' })
         .andWhere('o.next_attempt_at <= :now', { now: now.getTime() })
+        .andWhere('(o.claim_until IS NULL OR o.claim_until < :now)', { now: now.getTime() })
+        // No earlier message to the same recipient that is waiting (retry, throttle, quiet hours) or
+        // being sent; urgent messages may overtake.
+        .andWhere(
+          "(o.urgent = true OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.recipient_key = o.recipient_key AND e.id < o.id" +
+            ' AND (e.next_attempt_at > :now OR (e.claim_until IS NOT NULL AND e.claim_until >= :now))))',
+          { now: now.getTime() },
+        )
         .orderBy('o.id', 'ASC')
         .take(limit)
         .getMany();
-      return rows.map((r) => ({ ...r, to: r.recipient, updatesCard: r.updatesCard ?? undefined }) as unknown as OutboxRecord);
+      return rows.map(asOutbox);
+    },
+    async claim(tx, id, holder, until, now) {
+      const result = await managerOf(tx)
+        .createQueryBuilder()
+        .update(OutboxEntity)
+        .set({ claimedBy: holder, claimUntil: until })
+        .where("id = :id AND status = 'pending' AND (claim_until IS NULL OR claim_until < :now)", { id, now: now.getTime() })
+        .execute();
+      return result.affected === 1;
     },
     async markSent(tx, id, now) {
       await managerOf(tx)
         .createQueryBuilder()
         .update(OutboxEntity)
-        .set({ status: 'sent', sentAt: now, attempts: () => 'attempts + 1', lastError: null })
+        .set({ status: 'sent', sentAt: now, attempts: () => 'attempts + 1', lastError: null, claimUntil: null })
         .where('id = :id', { id })
         .execute();
     },
@@ -256,6 +277,7 @@ export function createOutboxStore(): OutboxStore {
         .set({
           status: nextAttemptAt ? 'pending' : 'dead',
           attempts: () => 'attempts + 1',
+          claimUntil: null,
           lastError: error.slice(0, 2000),
           ...(nextAttemptAt ? { nextAttemptAt } : {}),
         })
@@ -263,19 +285,9 @@ export function createOutboxStore(): OutboxStore {
         .execute();
     },
     async defer(tx, id, at, reason) {
-      await managerOf(tx).update(OutboxEntity, { id }, { nextAttemptAt: at, lastError: reason.slice(0, 2000) });
+      await managerOf(tx).update(OutboxEntity, { id }, { nextAttemptAt: at, lastError: reason.slice(0, 2000), claimUntil: null });
     },
-    async counts(tx) {
-      const rows: { status: string; n: string | number }[] = await managerOf(tx)
-        .createQueryBuilder(OutboxEntity, 'o')
-        .select('o.status', 'status')
-        .addSelect('COUNT(*)', 'n')
-        .groupBy('o.status')
-        .getRawMany();
-      const counts = { pending: 0, sent: 0, dead: 0 };
-      for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
-      return counts;
-    },
+    status: (tx, now) => outboxStatus(tx, now),
   };
 }
 
@@ -294,4 +306,35 @@ export function createCardDeliveryStore(): CardDeliveryStore {
       await managerOf(tx).update(CardDeliveryEntity, { id }, { usedAt: at });
     },
   };
+}
+
+const asOutbox = (r: OutboxEntity): OutboxRecord => ({ ...r, to: r.recipient, updatesCard: r.updatesCard ?? undefined }) as unknown as OutboxRecord;
+
+async function outboxStatus(tx: Tx, now: Date): Promise<OutboxStatus> {
+  const em = managerOf(tx);
+  const rows: { status: string; failing: string | number; n: string | number }[] = await em
+    .createQueryBuilder(OutboxEntity, 'o')
+    .select('o.status', 'status')
+    .addSelect('CASE WHEN o.attempts > 0 THEN 1 ELSE 0 END', 'failing')
+    .addSelect('COUNT(*)', 'n')
+    .groupBy('o.status')
+    .addGroupBy('CASE WHEN o.attempts > 0 THEN 1 ELSE 0 END')
+    .getRawMany();
+  const status: OutboxStatus = { pending: 0, failing: 0, sent: 0, dead: 0, recentDead: [], nextRetry: null };
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.status === 'pending') {
+      status.pending += n;
+      if (Number(r.failing) === 1) status.failing += n;
+    } else if (r.status === 'sent' || r.status === 'dead') status[r.status] += n;
+  }
+  const dead = await em.find(OutboxEntity, { where: { status: 'dead' }, order: { id: 'DESC' }, take: 5 });
+  status.recentDead = dead.map((d) => ({ id: d.id, dedupeKey: d.dedupeKey, lastError: d.lastError, createdAt: d.createdAt }));
+  const next = await em
+    .createQueryBuilder(OutboxEntity, 'o')
+    .where("o.status = 'pending' AND o.attempts > 0")
+    .orderBy('o.next_attempt_at', 'ASC')
+    .getOne();
+  status.nextRetry = next && next.nextAttemptAt > now ? next.nextAttemptAt : null;
+  return status;
 }
