@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import type { NewStep, Repositories, Tx, UnitOfWork } from '../../handlers/ports';
 import { dataSourceOptions, parseDatabaseUrl, type DatabaseKind } from '../../storage/data-source';
 import { syncDirectory } from '../../storage/directory-sync';
-import { createInboxStore, createRepositories } from '../../storage/repositories';
+import { createInboxStore, createOutboxStore, createRepositories } from '../../storage/repositories';
 import { createUnitOfWork } from '../../storage/unit-of-work';
 
 const sqliteFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-')), 'db.sqlite');
@@ -96,6 +96,29 @@ describe.each(databases(true))('%s', (kind, url) => {
     expect(await run((tx) => repos.outbox.enqueue(tx, message, new Date()))).toBe(false);
     const rows = await ds.query(`SELECT COUNT(*) AS n FROM outbox`);
     expect(Number(rows[0].n)).toBe(1);
+  });
+
+  it('lists due outbox messages in order per recipient and lets one instance claim each', async () => {
+    const store = createOutboxStore();
+    const now = new Date(Date.now() + 3600_000); // after everything enqueued by the tests above
+    const to = { kind: 'person' as const, personId: 'zhangsan' };
+    await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'order:1', to, views: [] }, now));
+    await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'order:2', to, views: [] }, now));
+    await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'order:3', to, views: [], urgent: true }, now));
+    const due = await run((tx) => store.listDue(tx, now, 10));
+    const ids = due.filter((m) => m.dedupeKey.startsWith('order:')).map((m) => m.dedupeKey);
+    expect(ids).toEqual(['order:1', 'order:2', 'order:3']);
+    const first = due.find((m) => m.dedupeKey === 'order:1')!;
+    const claims = await Promise.all(['a', 'b'].map((holder) => run((tx) => store.claim(tx, first.id, holder, new Date(now.getTime() + 60_000), now))));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    // while order:1 is being sent (claimed), order:2 waits; the urgent order:3 does not
+    const next = (await run((tx) => store.listDue(tx, now, 10))).map((m) => m.dedupeKey).filter((k) => k.startsWith('order:'));
+    expect(next).toEqual(['order:3']);
+    await run((tx) => store.markSent(tx, first.id, now));
+    expect((await run((tx) => store.listDue(tx, now, 10))).map((m) => m.dedupeKey).filter((k) => k.startsWith('order:'))).toEqual(['order:2', 'order:3']);
+    const status = await run((tx) => store.status(tx, now));
+    expect(status).toMatchObject({ sent: 1, dead: 0 });
+    expect(status.pending).toBeGreaterThanOrEqual(2);
   });
 
   it('rolls a failed unit of work back completely', async () => {
