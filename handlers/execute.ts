@@ -2,6 +2,7 @@
 
 import { commandUsage, helpText } from './commands/help';
 import type { Command, ParseOutcome } from './commands/command';
+import { outboxStatus } from './admin';
 import { approveStep, rejectStep, todo, transferStep, urgeStep } from './approvals';
 import { cancelDraft, contractDetails, editContract, myContracts, newContract, signContract, submitContract, withdrawContract } from './contracts';
 import { customerProfile, newCustomer } from './customers';
@@ -46,6 +47,8 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
       return signContract(deps, ctx, command);
     case 'follow_up':
       return logFollowUp(deps, ctx, command);
+    case 'outbox_status':
+      return outboxStatus(deps, ctx);
   }
 }
 

@@ -35,6 +35,7 @@ export type Command =
   | { name: 'todo' }
   | { name: 'contract'; contractNo: string }
   | { name: 'my_contracts' }
+  | { name: 'outbox_status' }
   | { name: 'signed'; contractNo: string; date?: IsoDate }
   | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string };
 

@@ -49,6 +49,7 @@ const KEYWORD_LIST: [string, CommandName][] = [
   ['撤回', 'withdraw'], ['withdraw', 'withdraw'],
   ['待办', 'todo'], ['todo', 'todo'],
   ['我的合同', 'my_contracts'], ['my contracts', 'my_contracts'],
+  ['发送状态', 'outbox_status'], ['outbox', 'outbox_status'],
   ['合同', 'contract'], ['contract', 'contract'],
   ['签订', 'signed'], ['signed', 'signed'], ['sign', 'signed'],
   ['跟进', 'follow_up'], ['follow-up', 'follow_up'], ['followup', 'follow_up'], ['follow up', 'follow_up'],
@@ -325,6 +326,7 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
     case 'help':
     case 'todo':
     case 'my_contracts':
+    case 'outbox_status':
       return { name }; // anything typed after these is ignored
     case 'new_customer': {
       const { positional, fields } = splitFields(rest, CUSTOMER_FIELDS, '新建客户');

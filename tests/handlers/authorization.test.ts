@@ -33,6 +33,7 @@ const CASES: Case[] = [
   { command: `合同 ${NO}`, allowed: ['zhangsan', 'lisi', 'qianqi', 'wangwu', 'zhouqi', 'admin'], success: `合同 ${NO}（审批中）` },
   { command: '我的合同', allowed: [...PEOPLE], success: '合同' },
   { command: '跟进 华东日报社 电话沟通 方式:电话', allowed: ['zhangsan', 'lisi', 'qianqi', 'admin'], success: '已记录跟进' },
+  { command: '发送状态', allowed: ['admin'], success: '待发送' },
 ];
 
 let h: Harness;

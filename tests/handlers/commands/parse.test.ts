@@ -49,6 +49,7 @@ describe('every command, Chinese and English', () => {
     ['待办', 'todo', { name: 'todo' }],
     [`合同 ${NO}`, `contract ${NO}`, { name: 'contract', contractNo: NO }],
     ['我的合同', 'my contracts', { name: 'my_contracts' }],
+    ['发送状态', 'outbox', { name: 'outbox_status' }],
     [`签订 ${NO} 2026-11-20`, `signed ${NO} 2026-11-20`, { name: 'signed', contractNo: NO, date: '2026-11-20' }],
     ['跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', 'follow-up 华东日报社 电话沟通续约 method:phone next:下周一', {
       name: 'follow_up', customer: '华东日报社', content: '电话沟通续约', method: '电话', next: '2026-11-30',
