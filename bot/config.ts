@@ -16,7 +16,7 @@ import {
   type Person,
   type RoutingRule,
 } from '../handlers/domain/types';
-import type { WorkflowPolicy } from '../handlers/ports';
+import type { ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -234,7 +234,7 @@ export interface Policy {
   workflow: WorkflowPolicy;
   people: Person[];
   calendar: CalendarConfig;
-  reminders: RawPolicy['approval']['reminders'];
+  reminders: ReminderPolicy;
   serviceSla: RawPolicy['service_sla'];
   outbox: { maxAttempts: number; quietHours: boolean };
   channels: RawPolicy['channels'];
@@ -282,7 +282,12 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       },
       defaultTier: raw.customers.default_tier,
     },
-    reminders: raw.approval.reminders,
+    reminders: {
+      intervalHours: raw.approval.reminders.interval_hours,
+      copyManagerAfter: raw.approval.reminders.copy_manager_after,
+      alertChannelAfter: raw.approval.reminders.alert_channel_after,
+      channel: raw.alerts.approval_overdue,
+    },
     serviceSla: raw.service_sla,
     outbox: { maxAttempts: raw.outbox.max_attempts, quietHours: raw.outbox.quiet_hours },
     channels: raw.channels,

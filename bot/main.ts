@@ -10,6 +10,9 @@ import { connectDingtalk, type DingtalkConnection } from './dingtalk';
 import { createLogger } from './logger';
 import { NotifierRouter } from './notifier-router';
 import { createServer } from './server';
+import { approvalRemindersJob } from '../schedules/jobs';
+import { Scheduler } from '../schedules/scheduler';
+import { createLeaseStore } from '../storage/repositories';
 import { connectWecom } from './wecom';
 import { WECOM_CALLBACK_PATH } from './wecom/callback';
 
@@ -49,6 +52,8 @@ export async function main(): Promise<void> {
   );
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void dingtalkConnection?.stream?.start();
+  const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
+  scheduler.start([approvalRemindersJob({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy.reminders)]);
   const outboxTimer = setInterval(() => {
     app.outbox.deliverDue().catch((error) => log.error('outbox run failed', { error: String(error) }));
   }, 1000);
@@ -59,6 +64,7 @@ export async function main(): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     clearInterval(outboxTimer);
+    await scheduler.stop();
     dingtalkConnection?.stream?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await background.idle();

@@ -104,6 +104,7 @@ export function positionLine(deps: Deps, steps: ApprovalStepRecord[], now: Date)
   return (
     `第 ${current.seq}/${steps.length} 步 · ${deps.directory.nameOf(current.assigneeId)}(${role})` +
     (current.activatedAt ? ` · 自 ${formatDateTime(current.activatedAt, tz)}` : '') +
-    (current.dueAt ? ` · 截止 ${formatDateTime(current.dueAt, tz)}${overdue}` : '')
+    (current.dueAt ? ` · 截止 ${formatDateTime(current.dueAt, tz)}${overdue}` : '') +
+    (current.reminderCount ? ` · 已提醒 ${current.reminderCount} 次` : '')
   );
 }

@@ -13,6 +13,9 @@ export interface Deps {
   calendar: WorkingCalendar;
 }
 
+/** The actor of scheduled work: shows as 系统 in the audit trail, marked automatic. */
+export const SYSTEM: Person = { id: 'system', name: '系统', roles: [], identities: [] };
+
 export interface Ctx {
   tx: Tx;
   actor: Person;

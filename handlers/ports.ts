@@ -273,6 +273,8 @@ export interface Repositories {
     findById(tx: Tx, id: number): Promise<ApprovalStepRecord | null>;
     listByContract(tx: Tx, contractId: number): Promise<ApprovalStepRecord[]>;
     listPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<ApprovalStepRecord[]>;
+    /** Pending steps whose due time has passed, oldest due first. */
+    listOverdue(tx: Tx, now: Date, limit: number): Promise<ApprovalStepRecord[]>;
     /** Conditional update: applies only while the step still has status `from`; false otherwise. */
     transition(
       tx: Tx,
@@ -309,6 +311,20 @@ export interface WorkflowPolicy {
   urgeThrottleHours: number;
   tiers: Record<Tier, { followUpDays: number }>;
   defaultTier: Tier;
+}
+
+export interface ReminderPolicy {
+  intervalHours: number;
+  copyManagerAfter: number;
+  alertChannelAfter: number;
+  /** The channel overdue approvals are posted to (policy `alerts.approval_overdue`), if any. */
+  channel?: string;
+}
+
+/** One instance at a time runs a job: the holder of its unexpired lease. */
+export interface LeaseStore {
+  acquire(tx: Tx, name: string, holder: string, until: Date, now: Date): Promise<boolean>;
+  release(tx: Tx, name: string, holder: string): Promise<void>;
 }
 
 export type { ChainStepSpec };

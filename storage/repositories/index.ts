@@ -13,6 +13,7 @@ import type {
   FollowUpRecord,
   InboxRecord,
   InboxStore,
+  LeaseStore,
   OutboxRecord,
   OutboxStatus,
   OutboxStore,
@@ -29,6 +30,7 @@ import {
   CustomerEntity,
   FollowUpEntity,
   InboxEntity,
+  JobLeaseEntity,
   OutboxEntity,
   SequenceEntity,
 } from '../entities';
@@ -144,6 +146,16 @@ export function createRepositories(): Repositories {
           .andWhere('s.assignee_id IN (:...ids)', { ids: assigneeIds })
           .orderBy('s.activated_at', 'ASC')
           .addOrderBy('s.id', 'ASC')
+          .getMany();
+        return rows.map(asStep);
+      },
+      async listOverdue(tx, now, limit) {
+        const rows = await managerOf(tx)
+          .createQueryBuilder(ApprovalStepEntity, 's')
+          .where("s.status = 'pending' AND s.due_at <= :now", { now: now.getTime() })
+          .orderBy('s.due_at', 'ASC')
+          .addOrderBy('s.id', 'ASC')
+          .take(limit)
           .getMany();
         return rows.map(asStep);
       },
@@ -337,4 +349,23 @@ async function outboxStatus(tx: Tx, now: Date): Promise<OutboxStatus> {
     .getOne();
   status.nextRetry = next && next.nextAttemptAt > now ? next.nextAttemptAt : null;
   return status;
+}
+
+export function createLeaseStore(): LeaseStore {
+  return {
+    async acquire(tx, name, holder, until, now) {
+      const em = managerOf(tx);
+      await em.createQueryBuilder().insert().into(JobLeaseEntity).values({ name, holder: '', expiresAt: new Date(0) }).orIgnore().execute();
+      const result = await em
+        .createQueryBuilder()
+        .update(JobLeaseEntity)
+        .set({ holder, expiresAt: until })
+        .where('name = :name AND (holder = :holder OR expires_at < :now)', { name, holder, now: now.getTime() })
+        .execute();
+      return result.affected === 1;
+    },
+    async release(tx, name, holder) {
+      await managerOf(tx).update(JobLeaseEntity, { name, holder }, { expiresAt: new Date(0) });
+    },
+  };
 }

@@ -1,0 +1,51 @@
+// Overdue approval steps (product.md §3): remind the approver at the policy interval in working
+// hours; from reminder N+1 on, copy their manager; from M+1 on, also alert the group channel.
+// Never auto-approve. Each reminder has its own outbox key, so running this twice (two instances,
+// a restart, a catch-up after a missed minute) sends it once.
+
+import { ROLE_LABEL } from './domain/contract-state';
+import { formatDateTime } from './domain/dates';
+import { audit, notify, toPerson, type Ctx, type Deps } from './context';
+import type { ApprovalStepRecord, ReminderPolicy } from './ports';
+import { text } from './views';
+
+/** How many reminders a step overdue since `dueAt` should have had by `now` (working hours). */
+export function remindersDue(deps: Deps, step: Pick<ApprovalStepRecord, 'dueAt'>, now: Date, intervalHours: number): number {
+  if (!step.dueAt || step.dueAt > now) return 0;
+  const elapsed = deps.calendar.workingHoursBetween(step.dueAt, now);
+  return 1 + Math.floor(elapsed / intervalHours + 1e-9);
+}
+
+export async function remindOverdueApprovals(deps: Deps, ctx: Ctx, policy: ReminderPolicy): Promise<number> {
+  // Reminders go out in working time only; the first run of the next working period catches up.
+  if (!deps.calendar.isWorkingTime(ctx.now)) return 0;
+  const tz = deps.policy.timezone;
+  let sent = 0;
+  for (const step of await deps.repos.steps.listOverdue(ctx.tx, ctx.now, 1000)) {
+    const n = remindersDue(deps, step, ctx.now, policy.intervalHours);
+    if (n <= step.reminderCount) continue;
+    // Claim the reminder first: if the step was decided meanwhile, nothing is sent.
+    if (!(await deps.repos.steps.transition(ctx.tx, step.id, 'pending', { reminderCount: n, lastRemindedAt: ctx.now }))) continue;
+    const contract = (await deps.repos.contracts.findById(ctx.tx, step.contractId))!;
+    const assignee = deps.directory.nameOf(step.assigneeId);
+    const role = step.role === 'person' ? '审批' : ROLE_LABEL[step.role];
+    const overdue = `合同 ${contract.number}「${contract.title}」的${role}审批（第 ${step.seq} 步，${assignee}）已于 ${formatDateTime(step.dueAt!, tz)} 超时`;
+    await notify(deps, ctx, toPerson(step.assigneeId), `reminder:${step.id}:${n}`, [
+      text(`⏰ 第 ${n} 次提醒：${overdue}，请尽快处理：同意 ${contract.number} / 驳回 ${contract.number} <原因> / 转交 ${contract.number} <人>`),
+    ]);
+    const manager = deps.directory.managersOf(step.assigneeId)[0];
+    if (n > policy.copyManagerAfter && manager) {
+      await notify(deps, ctx, toPerson(manager.id), `reminder-manager:${step.id}:${n}`, [
+        text(`⏰ 抄送（已提醒 ${n} 次）：${overdue}。请督促 ${assignee} 处理，或转交他人。`),
+      ]);
+    }
+    if (n > policy.alertChannelAfter && policy.channel) {
+      await notify(deps, ctx, { kind: 'channel', channel: policy.channel }, `overdue-alert:${step.id}:${n}`, [
+        { type: 'markdown', title: '审批超时', text: `**审批超时**：${overdue}，已提醒 ${n} 次。` },
+      ]);
+    }
+    await audit(deps, ctx, 'step.reminded', { contractId: contract.id }, { stepId: step.id, n });
+    sent++;
+  }
+  return sent;
+}
