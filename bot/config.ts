@@ -16,7 +16,7 @@ import {
   type Person,
   type RoutingRule,
 } from '../handlers/domain/types';
-import type { ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
+import type { NoticePolicy, ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -217,6 +217,12 @@ const policySchema = z.strictObject({
       general: { confirm: 1, respond: 4, resolve: 24 },
       periodic: { agree_days_ahead: 3 },
     }),
+  contracts: z
+    .strictObject({
+      expiry_notice_days: z.array(z.number().int().positive()).default([30, 7]),
+      renewal_objection_days: z.number().int().min(0).default(30),
+    })
+    .prefault({}),
   outbox: z
     .strictObject({
       max_attempts: z.number().int().min(1).max(100).default(10),
@@ -237,6 +243,7 @@ export interface Policy {
   reminders: ReminderPolicy;
   serviceSla: RawPolicy['service_sla'];
   outbox: { maxAttempts: number; quietHours: boolean };
+  notices: NoticePolicy;
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
 }
@@ -290,6 +297,11 @@ export function parsePolicy(yamlText: string, file: string): Policy {
     },
     serviceSla: raw.service_sla,
     outbox: { maxAttempts: raw.outbox.max_attempts, quietHours: raw.outbox.quiet_hours },
+    notices: {
+      expiryNoticeDays: raw.contracts.expiry_notice_days,
+      renewalObjectionDays: raw.contracts.renewal_objection_days,
+      channels: raw.alerts,
+    },
     channels: raw.channels,
     alerts: raw.alerts,
   };

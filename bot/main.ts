@@ -10,7 +10,7 @@ import { connectDingtalk, type DingtalkConnection } from './dingtalk';
 import { createLogger } from './logger';
 import { NotifierRouter } from './notifier-router';
 import { createServer } from './server';
-import { approvalRemindersJob } from '../schedules/jobs';
+import { approvalRemindersJob, noticesJob } from '../schedules/jobs';
 import { Scheduler } from '../schedules/scheduler';
 import { createLeaseStore } from '../storage/repositories';
 import { connectWecom } from './wecom';
@@ -53,7 +53,8 @@ export async function main(): Promise<void> {
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void dingtalkConnection?.stream?.start();
   const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
-  scheduler.start([approvalRemindersJob({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy.reminders)]);
+  const jobDeps = { uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() };
+  scheduler.start([approvalRemindersJob(jobDeps, policy.reminders), noticesJob(jobDeps, policy.notices)]);
   const outboxTimer = setInterval(() => {
     app.outbox.deliverDue().catch((error) => log.error('outbox run failed', { error: String(error) }));
   }, 1000);

@@ -256,6 +256,8 @@ export interface Repositories {
     findByNumber(tx: Tx, number: string): Promise<ContractRecord | null>;
     listByOwner(tx: Tx, ownerId: string): Promise<ContractRecord[]>;
     listByCustomer(tx: Tx, customerId: number): Promise<ContractRecord[]>;
+    /** Contracts in any of these states. */
+    listByStatus(tx: Tx, statuses: ContractStatus[]): Promise<ContractRecord[]>;
     /** Conditional update: applies only while the contract still has `expected` values. */
     update(
       tx: Tx,
@@ -311,6 +313,15 @@ export interface WorkflowPolicy {
   urgeThrottleHours: number;
   tiers: Record<Tier, { followUpDays: number }>;
   defaultTier: Tier;
+}
+
+export interface NoticePolicy {
+  /** Days before a contract's end date to tell its owner (e.g. [30, 7]). */
+  expiryNoticeDays: number[];
+  /** For auto-renew contracts: objections are due this many days before the end date. */
+  renewalObjectionDays: number;
+  /** Channels by alert kind (`follow_up_overdue`, `digest`, …). */
+  channels: Record<string, string | undefined>;
 }
 
 export interface ReminderPolicy {

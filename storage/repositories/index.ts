@@ -1,7 +1,7 @@
 // The repositories of handlers/ports.ts on TypeORM. Each method takes the transaction first.
 
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, ObjectLiteral, EntityTarget } from 'typeorm';
+import { In, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type {
   ApprovalStepRecord,
   AuditEventRecord,
@@ -102,6 +102,8 @@ export function createRepositories(): Repositories {
         (await managerOf(tx).find(ContractEntity, { where: { ownerId }, order: { id: 'ASC' } })).map(asContract),
       listByCustomer: async (tx, customerId) =>
         (await managerOf(tx).find(ContractEntity, { where: { customerId }, order: { id: 'ASC' } })).map(asContract),
+      listByStatus: async (tx, statuses) =>
+        (await managerOf(tx).find(ContractEntity, { where: { status: In(statuses) }, order: { id: 'ASC' } })).map(asContract),
       async update(tx, id, expected, patch) {
         const where: Record<string, unknown> = { id, version: expected.version };
         if (expected.status) where.status = expected.status;

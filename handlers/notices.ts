@@ -1,0 +1,110 @@
+// Scheduled notices (product.md §3, §5, §8): follow-ups that fell due, a weekly digest of each team's
+// overdue follow-ups, contracts about to end, and a daily digest of what is overdue per channel.
+// Every message has a key that makes it once per subject and period, so these run as often as
+// needed (hourly) and catch up after a pause.
+
+import { DateTime } from 'luxon';
+import { addDays, diffDays, formatDateTime, todayIn } from './domain/dates';
+import { nextStatus } from './domain/contract-state';
+import { audit, notify, toPerson, type Ctx, type Deps } from './context';
+import type { CustomerRecord, NoticePolicy } from './ports';
+import { text } from './views';
+
+const overdueFollowUps = (customers: CustomerRecord[], today: string) =>
+  customers.filter((c) => c.nextFollowUpDue && c.nextFollowUpDue <= today);
+
+/** Each customer whose next follow-up is due: its owner is told once per due date. */
+export async function nudgeFollowUps(deps: Deps, ctx: Ctx): Promise<number> {
+  if (!deps.calendar.isWorkingTime(ctx.now)) return 0;
+  const today = todayIn(ctx.now, deps.policy.timezone);
+  let sent = 0;
+  for (const c of overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today)) {
+    const late = diffDays(c.nextFollowUpDue!, today);
+    await notify(deps, ctx, toPerson(c.ownerId), `followup:${c.id}:${c.nextFollowUpDue}`, [
+      text(
+        `📞 客户 ${c.name}（${c.code}，${c.tier} 级）应于 ${c.nextFollowUpDue} 跟进${late > 0 ? `，已逾期 ${late} 天` : ''}。` +
+          `跟进后记录：跟进 ${c.name} <内容> 方式:电话`,
+      ),
+    ]);
+    sent++;
+  }
+  return sent;
+}
+
+/** Monday: each sales manager gets one message listing their team's overdue follow-ups. */
+export async function weeklyFollowUpDigest(deps: Deps, ctx: Ctx): Promise<number> {
+  const local = DateTime.fromJSDate(ctx.now, { zone: deps.policy.timezone });
+  if (local.weekday !== 1 || !deps.calendar.isWorkingTime(ctx.now)) return 0;
+  const today = todayIn(ctx.now, deps.policy.timezone);
+  const overdue = overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today);
+  let sent = 0;
+  for (const manager of deps.directory.holdersOf('sales_manager')) {
+    const team = overdue.filter((c) => deps.directory.managersOf(c.ownerId).some((m) => m.id === manager.id));
+    if (team.length === 0) continue;
+    const lines = team.map((c) => `· ${deps.directory.nameOf(c.ownerId)}：${c.name}（${c.tier} 级）应于 ${c.nextFollowUpDue} 跟进`);
+    await notify(deps, ctx, toPerson(manager.id), `followup-digest:${manager.id}:${local.weekYear}-W${local.weekNumber}`, [
+      { type: 'markdown', title: '本周逾期跟进', text: [`团队逾期未跟进的客户共 ${team.length} 个：`, ...lines].join('\n') },
+    ]);
+    sent++;
+  }
+  return sent;
+}
+
+/**
+ * Contracts nearing their end date: the owner is told N days before (policy, e.g. 30 and 7), with
+ * the deadline to object for auto-renew contracts. Past the end date, a contract that does not
+ * renew itself becomes `expired`.
+ */
+export async function contractExpiryNotices(deps: Deps, ctx: Ctx, policy: NoticePolicy): Promise<number> {
+  const today = todayIn(ctx.now, deps.policy.timezone);
+  let sent = 0;
+  for (const c of await deps.repos.contracts.listByStatus(ctx.tx, ['signed', 'performing'])) {
+    if (!c.endDate) continue;
+    const left = diffDays(today, c.endDate);
+    if (left < 0 && !c.autoRenew) {
+      const status = nextStatus(c.status, 'expire');
+      if (await deps.repos.contracts.update(ctx.tx, c.id, { version: c.version, status: c.status }, { status, updatedAt: ctx.now })) {
+        await audit(deps, ctx, 'contract.expired', { contractId: c.id }, { endDate: c.endDate });
+        await notify(deps, ctx, toPerson(c.ownerId), `expired:${c.id}`, [text(`合同 ${c.number}「${c.title}」已于 ${c.endDate} 到期。`)]);
+        sent++;
+      }
+      continue;
+    }
+    // The nearest notice threshold reached (a contract signed 10 days before its end gets the 30-day one once).
+    const threshold = [...policy.expiryNoticeDays].sort((a, b) => a - b).find((d) => left >= 0 && left <= d);
+    if (threshold === undefined) continue;
+    const renewal = c.autoRenew
+      ? `该合同将自动续约；如不续约，请在 ${addDays(c.endDate, -policy.renewalObjectionDays)} 前向客户提出。`
+      : '如需续签，请尽早与客户沟通。';
+    await notify(deps, ctx, toPerson(c.ownerId), `expiry:${c.id}:${threshold}`, [
+      text(`📅 合同 ${c.number}「${c.title}」将于 ${c.endDate} 到期（还有 ${left} 天）。${renewal}`),
+    ]);
+    sent++;
+  }
+  return sent;
+}
+
+/** One message a working day to the digest channel: overdue approvals and follow-ups; none if none. */
+export async function dailyDigest(deps: Deps, ctx: Ctx, policy: NoticePolicy): Promise<boolean> {
+  const channel = policy.channels.digest;
+  if (!channel || !deps.calendar.isWorkingTime(ctx.now)) return false;
+  const tz = deps.policy.timezone;
+  const today = todayIn(ctx.now, tz);
+  const steps = await deps.repos.steps.listOverdue(ctx.tx, ctx.now, 50);
+  const followUps = overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today);
+  if (steps.length === 0 && followUps.length === 0) return false;
+  const lines: string[] = [];
+  if (steps.length) {
+    lines.push(`**超时审批 ${steps.length}**`);
+    for (const s of steps) {
+      const c = (await deps.repos.contracts.findById(ctx.tx, s.contractId))!;
+      lines.push(`· ${c.number} ${c.title}：${deps.directory.nameOf(s.assigneeId)}，截止 ${formatDateTime(s.dueAt!, tz)}`);
+    }
+  }
+  if (followUps.length) {
+    lines.push(`**逾期跟进 ${followUps.length}**`);
+    for (const c of followUps) lines.push(`· ${c.name}：${deps.directory.nameOf(c.ownerId)}，应于 ${c.nextFollowUpDue}`);
+  }
+  await notify(deps, ctx, { kind: 'channel', channel }, `digest:${channel}:${today}`, [{ type: 'markdown', title: `每日提醒 ${today}`, text: lines.join('\n') }]);
+  return true;
+}
