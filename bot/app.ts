@@ -48,8 +48,8 @@ async function tellAdmins(uow: UnitOfWork, deps: Deps, clock: Clock, message: Ou
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { dataSource, kind } = await openDatabase(options.databaseUrl);
-  await syncDirectory(dataSource, options.policy.people);
   const uow = createUnitOfWork(dataSource, kind);
+  await syncDirectory(uow, options.policy.people);
   const deps: Deps = {
     repos: createRepositories(),
     directory: new Directory(options.policy.people),

@@ -33,6 +33,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).default('sqlite:data/contract-bot.sqlite'),
   POLICY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  OUTBOX_DRY_RUN_FILE: z.string().optional(),
   WECOM_CORP_ID: z.string().optional(),
   WECOM_AGENT_ID: z.coerce.number().int().positive().optional(),
   WECOM_SECRET: z.string().optional(),
@@ -361,7 +362,8 @@ function crossCheck(raw: RawPolicy, file: string): void {
   });
   raw.calendar.hours.forEach((h, i) => {
     const [start, end] = h.split('-') as [string, string];
-    if (!hhmm.test(start) || !hhmm.test(end) || start >= end) {
+    // 24:00 may end a period (round-the-clock service desks).
+    if (!hhmm.test(start) || !(hhmm.test(end) || end === '24:00') || start >= end) {
       fail(`calendar.hours[${i}]`, `expected "HH:mm-HH:mm" with start before end, got "${h}"`);
     }
     const previous = raw.calendar.hours[i - 1];

@@ -1,49 +1,27 @@
 // Composition root: config → storage → platforms → server → outbox loop; graceful stop.
 
 import 'reflect-metadata';
-import type Router from '@koa/router';
 import type { Server } from 'node:http';
 import { createApp, systemClock } from './app';
 import { BackgroundWork } from './background';
-import { ConfigError, dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings } from './config';
-import { connectDingtalk, type DingtalkConnection } from './dingtalk';
+import { ConfigError, loadDotEnv, loadEnv, loadPolicy } from './config';
 import { createLogger } from './logger';
 import { NotifierRouter } from './notifier-router';
 import { createServer } from './server';
 import { approvalRemindersJob, noticesJob } from '../schedules/jobs';
 import { Scheduler } from '../schedules/scheduler';
 import { createLeaseStore } from '../storage/repositories';
-import { connectWecom } from './wecom';
-import { WECOM_CALLBACK_PATH } from './wecom/callback';
+import { connectPlatforms } from './platforms';
 
 export async function main(): Promise<void> {
   loadDotEnv();
   const env = loadEnv();
   const log = createLogger(env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => log.warn(m));
-  const wecom = wecomSettings(env);
   const notifier = new NotifierRouter();
   const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
   const background = new BackgroundWork(log);
-  const routes: ((router: Router) => void)[] = [];
-  if (wecom) {
-    const connected = connectWecom({ settings: wecom, app, policy, clock: systemClock, log, background });
-    notifier.add(connected.notifier);
-    routes.push(connected.routes);
-    log.info('WeCom connected', { callback: WECOM_CALLBACK_PATH, corpId: wecom.corpId, agentId: wecom.agentId });
-  } else {
-    log.info('WeCom not configured', { needs: 'WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY' });
-  }
-  const dingtalk = dingtalkSettings(env);
-  let dingtalkConnection: DingtalkConnection | undefined;
-  if (dingtalk) {
-    dingtalkConnection = connectDingtalk({ settings: dingtalk, app, policy, clock: systemClock, log, background });
-    notifier.add(dingtalkConnection.notifier);
-    routes.push(...dingtalkConnection.routes);
-    log.info('DingTalk connected', { mode: dingtalk.mode, cards: dingtalk.cardTemplateId ? 'interactive' : 'markdown (no DINGTALK_CARD_TEMPLATE_ID)' });
-  } else {
-    log.info('DingTalk not configured', { needs: 'DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET' });
-  }
+  const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
   const resumed = await app.dispatcher.resumeUnfinished();
   if (resumed) log.info('resumed unfinished inbound events', { count: resumed });
 
@@ -51,7 +29,7 @@ export async function main(): Promise<void> {
     log.info('contract-bot listening', { port: env.PORT, policy: policy.file, database: env.DATABASE_URL.split(':')[0] }),
   );
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
-  void dingtalkConnection?.stream?.start();
+  void stream?.start();
   const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
   const jobDeps = { uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() };
   scheduler.start([approvalRemindersJob(jobDeps, policy.reminders), noticesJob(jobDeps, policy.notices)]);
@@ -66,7 +44,7 @@ export async function main(): Promise<void> {
     log.info('stopping', { signal });
     clearInterval(outboxTimer);
     await scheduler.stop();
-    dingtalkConnection?.stream?.stop();
+    stream?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await background.idle();
     await app.close();

@@ -1,13 +1,17 @@
-import type { DataSource } from 'typeorm';
 import type { Person } from '../handlers/domain/types';
+import type { UnitOfWork } from '../handlers/ports';
 import { PersonEntity, PersonIdentityEntity } from './entities';
+import { managerOf } from './unit-of-work';
 
 /**
  * Mirrors the policy's directory into the person tables, so contracts and steps can reference people.
  * People who left the policy are kept (their history points at them) but marked inactive.
  */
-export async function syncDirectory(dataSource: DataSource, people: readonly Person[]): Promise<void> {
-  await dataSource.transaction(async (em) => {
+export async function syncDirectory(uow: UnitOfWork, people: readonly Person[]): Promise<void> {
+  // Through the unit of work: on SQLite its write transaction begins IMMEDIATE, so an instance
+  // starting while another is writing waits for the lock instead of failing with "database is locked".
+  await uow.run(async (tx) => {
+    const em = managerOf(tx);
     const listed = new Set(people.map((p) => p.id));
     for (const existing of await em.find(PersonEntity)) {
       if (!listed.has(existing.id) && existing.active) await em.update(PersonEntity, { id: existing.id }, { active: false });

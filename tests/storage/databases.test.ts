@@ -37,7 +37,7 @@ describe.each(databases(true))('%s', (kind, url) => {
     await ds.runMigrations({ transaction: 'each' });
     uow = createUnitOfWork(ds, kind as DatabaseKind);
     repos = createRepositories();
-    await syncDirectory(ds, [
+    await syncDirectory(uow, [
       { id: 'zhangsan', name: '张三', roles: ['sales'], manager: 'lisi', identities: ['wecom:ZhangSan'] },
       { id: 'lisi', name: '李四', roles: ['sales_manager'], identities: [] },
     ]);

@@ -1,0 +1,60 @@
+// Connects the configured platforms to the core: their notifiers into the router, their inbound
+// routes and Stream client for the server. Shared by the server (main.ts) and the jobs CLI.
+
+import type Router from '@koa/router';
+import fs from 'node:fs';
+import { renderText } from '../cards/text';
+import type { Notifier, OutboxRecord } from '../handlers/ports';
+import type { App } from './app';
+import { systemClock } from './app';
+import type { BackgroundWork } from './background';
+import { dingtalkSettings, wecomSettings, type Env, type Policy } from './config';
+import { connectDingtalk } from './dingtalk';
+import type { DingtalkStreamClient } from './dingtalk/stream';
+import type { Logger } from './logger';
+import type { NotifierRouter, PlatformNotifier } from './notifier-router';
+import { connectWecom } from './wecom';
+import { WECOM_CALLBACK_PATH } from './wecom/callback';
+
+/** OUTBOX_DRY_RUN_FILE: every message is appended to a file (JSON lines) instead of being sent. */
+export class FileSinkNotifier implements PlatformNotifier, Notifier {
+  constructor(private readonly file: string) {}
+  canReach(): boolean {
+    return true;
+  }
+  async deliver(message: OutboxRecord): Promise<void> {
+    const line = { at: new Date().toISOString(), pid: process.pid, key: message.dedupeKey, to: message.to, text: renderText(message.views) };
+    fs.appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+  }
+}
+
+export function connectPlatforms(options: { env: Env; app: App; policy: Policy; log: Logger; background: BackgroundWork; notifier: NotifierRouter }): {
+  routes: ((router: Router) => void)[];
+  stream?: DingtalkStreamClient;
+} {
+  const { env, app, policy, log, background, notifier } = options;
+  if (env.OUTBOX_DRY_RUN_FILE) {
+    log.warn('dry run: messages are written to a file, not sent', { file: env.OUTBOX_DRY_RUN_FILE });
+    notifier.add(new FileSinkNotifier(env.OUTBOX_DRY_RUN_FILE));
+  }
+  const routes: ((router: Router) => void)[] = [];
+  const wecom = wecomSettings(env);
+  if (wecom) {
+    const connected = connectWecom({ settings: wecom, app, policy, clock: systemClock, log, background });
+    notifier.add(connected.notifier);
+    routes.push(connected.routes);
+    log.info('WeCom connected', { callback: WECOM_CALLBACK_PATH, corpId: wecom.corpId, agentId: wecom.agentId });
+  } else {
+    log.info('WeCom not configured', { needs: 'WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_ENCODING_AES_KEY' });
+  }
+  const dingtalk = dingtalkSettings(env);
+  if (!dingtalk) {
+    log.info('DingTalk not configured', { needs: 'DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET' });
+    return { routes };
+  }
+  const connected = connectDingtalk({ settings: dingtalk, app, policy, clock: systemClock, log, background });
+  notifier.add(connected.notifier);
+  routes.push(...connected.routes);
+  log.info('DingTalk connected', { mode: dingtalk.mode, cards: dingtalk.cardTemplateId ? 'interactive' : 'markdown (no DINGTALK_CARD_TEMPLATE_ID)' });
+  return { routes, stream: connected.stream };
+}

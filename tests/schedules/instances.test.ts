@@ -1,0 +1,97 @@
+// Two scheduler instances as two real processes on one database (a SQLite file, then PostgreSQL),
+// over 1,000 overdue steps: every reminder is delivered exactly once.
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../bot/app';
+import { parsePolicy } from '../../bot/config';
+import { silentLogger } from '../../bot/logger';
+import { NotifierRouter } from '../../bot/notifier-router';
+import type { NewStep } from '../../handlers/ports';
+import { EXAMPLE_POLICY } from '../support/harness';
+
+const ROOT = path.join(__dirname, '../..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-instances-'));
+const build = path.join(work, 'dist');
+// Round-the-clock working time and no quiet hours, so the run does not depend on the hour CI runs at.
+const policyFile = path.join(work, 'policy.yaml');
+fs.writeFileSync(
+  policyFile,
+  EXAMPLE_POLICY.replace('workdays: [1, 2, 3, 4, 5]', 'workdays: [1, 2, 3, 4, 5, 6, 7]')
+    .replace('hours: ["09:00-12:00", "13:30-18:00"]', 'hours: ["00:00-24:00"]')
+    .replace('official_holidays: true', 'official_holidays: false')
+    .replace('quiet_hours: true', 'quiet_hours: false')
+    .replace('reminders: { interval_hours: 4, copy_manager_after: 2, alert_channel_after: 3 }', 'reminders: { interval_hours: 1000, copy_manager_after: 100, alert_channel_after: 100 }'),
+);
+
+beforeAll(() => {
+  // The instances run the compiled bot, as in production.
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', build], { cwd: ROOT });
+}, 120_000);
+
+async function seedOverdueSteps(databaseUrl: string, count: number): Promise<void> {
+  const policy = parsePolicy(fs.readFileSync(policyFile, 'utf8'), 'policy.yaml');
+  const app = await createApp({ databaseUrl, policy, notifier: new NotifierRouter(), clock: { now: () => new Date() }, log: silentLogger });
+  const now = new Date();
+  const due = new Date(now.getTime() - 3600_000);
+  await app.uow.run(async (tx) => {
+    const customer = await app.deps.repos.customers.insert(tx, 'KH-000001', { name: '华东日报社', aliases: [], tier: 'A', ownerId: 'zhangsan', nextFollowUpDue: null, createdAt: now });
+    const approvers = ['lisi', 'wangwu', 'zhouqi', 'qianqi'];
+    for (let i = 1; i <= count; i++) {
+      const contract = await app.deps.repos.contracts.insert(tx, `HT-2026-${String(i).padStart(4, '0')}`, {
+        title: `合同 ${i}`, customerId: customer.id, type: 'sales', amountFen: 100_000, risk: 'low', startDate: null, endDate: null, autoRenew: false,
+        paymentTerms: null, currency: 'CNY', ownerId: 'zhangsan', status: 'in_approval', version: 1, round: 1, routeRule: 'x', routeExplanation: null,
+        submittedAt: due, signedDate: null, createdAt: due,
+      });
+      const step: NewStep = {
+        contractId: contract.id, version: 1, round: 1, seq: 1, role: 'sales_manager', assigneeId: approvers[i % 4]!, actingFor: null, status: 'pending',
+        hours: 8, activatedAt: due, dueAt: due, reminderCount: 0, lastRemindedAt: null, lastUrgedAt: null, decidedAt: null, decidedBy: null,
+        decidedActingFor: null, comment: null,
+      };
+      await app.deps.repos.steps.insertMany(tx, [step]);
+    }
+  });
+  await app.close();
+}
+
+function runInstance(databaseUrl: string, sink: string, seconds: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(build, 'schedules/cli.js'), '--for', String(seconds)], {
+      cwd: work,
+      env: { ...process.env, DATABASE_URL: databaseUrl, POLICY_FILE: policyFile, OUTBOX_DRY_RUN_FILE: sink, LOG_LEVEL: 'error', NODE_PATH: path.join(ROOT, 'node_modules') },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? -1));
+  });
+}
+
+async function twoInstances(databaseUrl: string, label: string): Promise<void> {
+  await seedOverdueSteps(databaseUrl, 1000);
+  const sink = path.join(work, `${label}-sink.jsonl`);
+  const codes = await Promise.all([runInstance(databaseUrl, sink, 6), runInstance(databaseUrl, sink, 6)]);
+  expect(codes).toEqual([0, 0]);
+  const lines = fs.readFileSync(sink, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; pid: number });
+  const reminders = lines.filter((l) => l.key.startsWith('reminder:'));
+  expect(reminders).toHaveLength(1000);
+  expect(new Set(reminders.map((r) => r.key)).size).toBe(1000);
+}
+
+it('SQLite file: two processes, 1,000 overdue steps, each reminder delivered exactly once', async () => {
+  await twoInstances(`sqlite:${path.join(work, 'shared.sqlite')}`, 'sqlite');
+}, 120_000);
+
+const pgReachable = process.env.TEST_POSTGRES_URL_REACHABLE === '1';
+(pgReachable ? it : it.skip)('PostgreSQL: two processes, 1,000 overdue steps, each reminder delivered exactly once', async () => {
+  // A database of its own, so the storage tests running in parallel do not collide with this one.
+  const admin = await new DataSource({ type: 'postgres', url: process.env.TEST_POSTGRES_URL }).initialize();
+  await admin.query('DROP DATABASE IF EXISTS contract_bot_instances WITH (FORCE)');
+  await admin.query('CREATE DATABASE contract_bot_instances');
+  await admin.destroy();
+  const url = new URL(process.env.TEST_POSTGRES_URL!);
+  url.pathname = '/contract_bot_instances';
+  await twoInstances(url.toString(), 'postgres');
+}, 120_000);
