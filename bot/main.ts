@@ -1,27 +1,13 @@
-// Composition root: config → storage → platforms → server → outbox loop; graceful stop.
+// Composition root: config → storage → platforms → server → schedules and outbox loop; graceful stop.
 
 import 'reflect-metadata';
 import type { Server } from 'node:http';
-import { createApp, systemClock } from './app';
-import { BackgroundWork } from './background';
-import { ConfigError, loadDotEnv, loadEnv, loadPolicy } from './config';
-import { createLogger } from './logger';
-import { NotifierRouter } from './notifier-router';
+import { ConfigError } from './config';
+import { startBot } from './platforms';
 import { createServer } from './server';
-import { approvalRemindersJob, noticesJob } from '../schedules/jobs';
-import { Scheduler } from '../schedules/scheduler';
-import { createLeaseStore } from '../storage/repositories';
-import { connectPlatforms } from './platforms';
 
 export async function main(): Promise<void> {
-  loadDotEnv();
-  const env = loadEnv();
-  const log = createLogger(env.LOG_LEVEL);
-  const policy = loadPolicy(env, (m) => log.warn(m));
-  const notifier = new NotifierRouter();
-  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
-  const background = new BackgroundWork(log);
-  const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
+  const { env, log, policy, app, background, routes, stream, scheduler, jobs } = await startBot();
   const resumed = await app.dispatcher.resumeUnfinished();
   if (resumed) log.info('resumed unfinished inbound events', { count: resumed });
 
@@ -30,9 +16,7 @@ export async function main(): Promise<void> {
   );
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void stream?.start();
-  const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
-  const jobDeps = { uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() };
-  scheduler.start([approvalRemindersJob(jobDeps, policy.reminders), noticesJob(jobDeps, policy.notices)]);
+  scheduler.start(jobs);
   const outboxTimer = setInterval(() => {
     app.outbox.deliverDue().catch((error) => log.error('outbox run failed', { error: String(error) }));
   }, 1000);

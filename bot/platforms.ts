@@ -5,14 +5,16 @@ import type Router from '@koa/router';
 import fs from 'node:fs';
 import { renderText } from '../cards/text';
 import type { Notifier, OutboxRecord } from '../handlers/ports';
-import type { App } from './app';
-import { systemClock } from './app';
-import type { BackgroundWork } from './background';
-import { dingtalkSettings, wecomSettings, type Env, type Policy } from './config';
+import { botJobs } from '../schedules/jobs';
+import { Scheduler } from '../schedules/scheduler';
+import { createLeaseStore } from '../storage/repositories';
+import { createApp, systemClock, type App } from './app';
+import { BackgroundWork } from './background';
+import { dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
 import { connectDingtalk } from './dingtalk';
 import type { DingtalkStreamClient } from './dingtalk/stream';
-import type { Logger } from './logger';
-import type { NotifierRouter, PlatformNotifier } from './notifier-router';
+import { createLogger, type Logger } from './logger';
+import { NotifierRouter, type PlatformNotifier } from './notifier-router';
 import { connectWecom } from './wecom';
 import { WECOM_CALLBACK_PATH } from './wecom/callback';
 
@@ -57,4 +59,22 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
   routes.push(...connected.routes);
   log.info('DingTalk connected', { mode: dingtalk.mode, cards: dingtalk.cardTemplateId ? 'interactive' : 'markdown (no DINGTALK_CARD_TEMPLATE_ID)' });
   return { routes, stream: connected.stream };
+}
+
+/**
+ * Everything a running bot needs, from the environment: config, database, platforms, and the
+ * scheduled jobs with their scheduler. Used by `npm start` (main.ts) and `npm run jobs`.
+ */
+export async function startBot() {
+  loadDotEnv();
+  const env = loadEnv();
+  const log = createLogger(env.LOG_LEVEL);
+  const policy = loadPolicy(env, (m) => log.warn(m));
+  const notifier = new NotifierRouter();
+  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
+  const background = new BackgroundWork(log);
+  const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
+  const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
+  const jobs = botJobs({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy);
+  return { env, log, policy, app, background, routes, stream, scheduler, jobs };
 }

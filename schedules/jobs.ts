@@ -46,3 +46,9 @@ export function noticesJob(d: JobDeps, notices: NoticePolicy): Job {
     },
   };
 }
+
+/** The jobs a bot runs, configured from the policy. */
+export const botJobs = (d: JobDeps, policy: { reminders: ReminderPolicy; notices: NoticePolicy }): Job[] => [
+  approvalRemindersJob(d, policy.reminders),
+  noticesJob(d, policy.notices),
+];
