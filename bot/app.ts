@@ -60,6 +60,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const outbox = new OutboxDispatcher(uow, createOutboxStore(), options.notifier, options.clock, options.log, {
     maxAttempts: options.policy.outbox.maxAttempts,
     quietHours: options.policy.outbox.quietHours ? deps.calendar : undefined,
+    perMinute: options.policy.outbox.perMinute,
     onDead: (message, error) => tellAdmins(uow, deps, options.clock, message, error),
     ...options.outbox,
   });

@@ -228,6 +228,10 @@ const policySchema = z.strictObject({
     .strictObject({
       max_attempts: z.number().int().min(1).max(100).default(10),
       quiet_hours: z.boolean().default(true),
+      // The platforms' limits: a group robot takes 20 messages a minute, a WeCom member 30.
+      per_minute: z
+        .strictObject({ channel: z.number().int().positive().default(20), person: z.number().int().positive().default(30) })
+        .prefault({}),
     })
     .prefault({}),
   channels: z.record(z.string(), channelSchema.nullable().transform((c) => c ?? {})).default({}),
@@ -243,7 +247,7 @@ export interface Policy {
   calendar: CalendarConfig;
   reminders: ReminderPolicy;
   serviceSla: RawPolicy['service_sla'];
-  outbox: { maxAttempts: number; quietHours: boolean };
+  outbox: { maxAttempts: number; quietHours: boolean; perMinute: { channel: number; person: number } };
   notices: NoticePolicy;
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
@@ -297,7 +301,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       channel: raw.alerts.approval_overdue,
     },
     serviceSla: raw.service_sla,
-    outbox: { maxAttempts: raw.outbox.max_attempts, quietHours: raw.outbox.quiet_hours },
+    outbox: { maxAttempts: raw.outbox.max_attempts, quietHours: raw.outbox.quiet_hours, perMinute: raw.outbox.per_minute },
     notices: {
       expiryNoticeDays: raw.contracts.expiry_notice_days,
       renewalObjectionDays: raw.contracts.renewal_objection_days,

@@ -21,6 +21,12 @@ export interface OutboxDispatcherOptions {
   holder?: string;
   /** When set, notifications to people outside working time wait for the next working instant. */
   quietHours?: { isWorkingTime(at: Date): boolean; nextWorkingInstant(at: Date): Date };
+  /**
+   * Messages per minute per recipient, counted in the database so that every instance respects
+   * them together (group robots allow 20, WeCom app messages 30 per member). Replies to a chat and
+   * card updates are not counted against them.
+   */
+  perMinute?: { channel: number; person: number };
   /** Called once a message is given up (dead), to tell an admin. */
   onDead?: (message: OutboxRecord, error: string) => Promise<void>;
 }
@@ -28,7 +34,7 @@ export interface OutboxDispatcherOptions {
 export class OutboxDispatcher {
   private running: Promise<number> | null = null;
   private queued: Promise<number> | null = null;
-  private readonly opts: Required<Omit<OutboxDispatcherOptions, 'quietHours' | 'onDead'>> & OutboxDispatcherOptions;
+  private readonly opts: Required<Omit<OutboxDispatcherOptions, 'quietHours' | 'onDead' | 'perMinute'>> & OutboxDispatcherOptions;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -82,10 +88,10 @@ export class OutboxDispatcher {
           held.add(key); // another instance is sending it
           continue;
         }
-        const quiet = this.quietUntil(message, now);
+        const quiet = this.quietUntil(message, now) ?? (await this.overLimitUntil(message, key, now));
         if (quiet) {
           held.add(key);
-          await this.uow.run((tx) => this.store.defer(tx, message.id, quiet, 'quiet hours'));
+          await this.uow.run((tx) => this.store.defer(tx, message.id, quiet, 'quiet hours or rate limit'));
           continue;
         }
         try {
@@ -113,6 +119,15 @@ export class OutboxDispatcher {
       }
       if (!progressed) return sent;
     }
+  }
+
+  /** When the recipient has had its messages for this minute (all instances together): wait a minute. */
+  private async overLimitUntil(message: OutboxRecord, key: string, now: Date): Promise<Date | null> {
+    const limits = this.opts.perMinute;
+    if (!limits || message.updatesCard || message.to.kind === 'conversation') return null;
+    const limit = message.to.kind === 'channel' ? limits.channel : limits.person;
+    const sent = await this.uow.run((tx) => this.store.sentSince(tx, key, new Date(now.getTime() - 60_000)));
+    return sent >= limit ? new Date(now.getTime() + 60_000) : null;
   }
 
   /** Notifications to people wait for working time; replies, card updates and urgent ones do not. */

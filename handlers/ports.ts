@@ -390,6 +390,8 @@ export interface OutboxStore {
    * recipient has an earlier one waiting to be retried or being sent (order per recipient).
    */
   listDue(tx: Tx, now: Date, limit: number): Promise<OutboxRecord[]>;
+  /** How many messages to this recipient key were sent since `since`, by any instance. */
+  sentSince(tx: Tx, recipientKey: string, since: Date): Promise<number>;
   /** Takes a message for delivery until `until`; false when another instance holds it. */
   claim(tx: Tx, id: number, holder: string, until: Date, now: Date): Promise<boolean>;
   markSent(tx: Tx, id: number, now: Date): Promise<void>;

@@ -1,67 +1,87 @@
-// Calendar dates typed by people, relative to an injected "now", in the policy timezone.
+// Calendar dates typed by people, relative to an injected "now", in the policy timezone. "Today" is the
+// date on the wall clock in that timezone, not in UTC and not in the server's zone.
 
 import { DateTime } from 'luxon';
 import { failed, parsed, type ParseResult } from './result';
 import type { IsoDate } from './types';
 
 const WEEKDAY: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };
-const RELATIVE_DAYS: Record<string, number> = { 昨天: -1, 今天: 0, 明天: 1, 后天: 2, 大后天: 3 };
+const RELATIVE_DAYS: Record<string, number> = { 前天: -2, 昨天: -1, 今天: 0, 明天: 1, 后天: 2, 大后天: 3 };
+const HINT = '请写成 2026-12-01、2026/12/1、12月1日、明天、3天后、周五 或 下周一';
 
-const zoned = (now: Date, timezone: string) => DateTime.fromJSDate(now, { zone: timezone }).startOf('day');
+function startOfToday(now: Date, timezone: string): DateTime {
+  const local = DateTime.fromJSDate(now, { zone: timezone });
+  if (!local.isValid) throw new Error(`dates: invalid timezone or instant (${timezone}, ${String(now)})`);
+  return local.startOf('day');
+}
+// Calendar dates carry no time of day; UTC keeps day arithmetic free of DST jumps.
+const day = (date: IsoDate) => DateTime.fromISO(date, { zone: 'UTC' });
 
 export function todayIn(now: Date, timezone: string): IsoDate {
-  return zoned(now, timezone).toISODate()!;
+  return startOfToday(now, timezone).toISODate()!;
 }
 
 export function addDays(date: IsoDate, n: number): IsoDate {
-  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: n }).toISODate()!;
+  return day(date).plus({ days: n }).toISODate()!;
 }
 
 /** Whole days from a to b (positive when b is later). */
 export function diffDays(a: IsoDate, b: IsoDate): number {
-  return Math.round(DateTime.fromISO(b, { zone: 'UTC' }).diff(DateTime.fromISO(a, { zone: 'UTC' }), 'days').days);
+  return Math.round(day(b).diff(day(a), 'days').days);
 }
 
-/** `11-22 14:05` */
+/** `11-22 14:05` in the given timezone. */
 export function formatDateTime(instant: Date, timezone: string): string {
   return DateTime.fromJSDate(instant, { zone: timezone }).toFormat('MM-dd HH:mm');
 }
 
-/** `2026-11-22 14:05` */
+/** `2026-11-22 14:05` in the given timezone. */
 export function formatFullDateTime(instant: Date, timezone: string): string {
   return DateTime.fromJSDate(instant, { zone: timezone }).toFormat('yyyy-MM-dd HH:mm');
 }
 
 function ymd(y: number, m: number, d: number, input: string): ParseResult<IsoDate> {
   const dt = DateTime.fromObject({ year: y, month: m, day: d }, { zone: 'UTC' });
-  if (!dt.isValid) return failed(`「${input}」不是有效日期`);
+  if (!dt.isValid) return failed(`「${input.trim()}」不是有效日期（${y}年没有${m}月${d}日），${HINT}`);
   return parsed(dt.toISODate()!);
 }
 
 /**
- * `2026-12-01`, `2026/12/1`, `2026.12.1`, `2026年12月1日`, `12月1日`/`12月1号` (this year), `12-01`,
- * `今天`, `明天`, `后天`, `昨天`, `N天后`, `下周一`…`下周日` (next week's day), `周五`/`星期五`
- * (the next such day after today).
+ * A date as people type it → `YYYY-MM-DD`:
+ * - `2026-12-01`, `2026/12/1`, `2026.12.1`, `2026年12月1日` (or 号);
+ * - `12月1日`, `12月1号`, `12-01`, `12/1`: always the current year in `timezone`, even when that day
+ *   has passed (a past date is what 签订/完成 record; the caller decides whether the past is allowed);
+ * - `前天` `昨天` `今天` `明天` `后天` `大后天`, `N天后` (`3天后`, `3天以后`, `3天之后`);
+ * - `下周一`…`下周日` (also 下周天, 下星期一, 下礼拜一): that day in next week, weeks starting on Monday,
+ *   so on a Sunday 下周一 is tomorrow;
+ * - `本周五`/`这周五`: that day in the current week (may be past);
+ * - `周五`, `星期五`, `礼拜五`: the next such day strictly after today (on a Monday, 周一 is in 7 days).
+ * Full-width digits and spaces are accepted.
  */
 export function parseDateInput(input: string, now: Date, timezone: string): ParseResult<IsoDate> {
-  const text = input.trim().replace(/\s+/g, '');
-  const today = zoned(now, timezone);
-  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(text) ?? /^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$/.exec(text);
+  const text = input.normalize('NFKC').replace(/\s+/g, '');
+  if (text === '') return failed(`请填写日期，${HINT}`);
+  const today = startOfToday(now, timezone);
+  const date = (dt: DateTime) => parsed(dt.toISODate()!);
+
+  let m = /^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$/.exec(text);
+  if (m) return ymd(Number(m[1]), Number(m[3]), Number(m[4]), input);
+  m = /^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$/.exec(text);
   if (m) return ymd(Number(m[1]), Number(m[2]), Number(m[3]), input);
-  m = /^(\d{1,2})月(\d{1,2})[日号]?$/.exec(text) ?? /^(\d{1,2})-(\d{1,2})$/.exec(text);
+  m = /^(\d{1,2})月(\d{1,2})[日号]?$/.exec(text) ?? /^(\d{1,2})[-/](\d{1,2})$/.exec(text);
   if (m) return ymd(today.year, Number(m[1]), Number(m[2]), input);
-  if (text in RELATIVE_DAYS) return parsed(today.plus({ days: RELATIVE_DAYS[text]! }).toISODate()!);
-  m = /^(\d{1,3})天[后以]后?$/.exec(text);
-  if (m) return parsed(today.plus({ days: Number(m[1]) }).toISODate()!);
-  m = /^下(?:个)?(?:周|星期|礼拜)([一二三四五六日天])$/.exec(text);
+
+  if (text in RELATIVE_DAYS) return date(today.plus({ days: RELATIVE_DAYS[text]! }));
+  m = /^(\d{1,4})天(?:后|以后|之后)$/.exec(text);
+  if (m) return date(today.plus({ days: Number(m[1]) }));
+
+  m = /^(?:(下|本|这)个?)?(?:周|星期|礼拜)([一二三四五六日天])$/.exec(text);
   if (m) {
-    const monday = today.startOf('week').plus({ weeks: 1 });
-    return parsed(monday.plus({ days: WEEKDAY[m[1]!]! - 1 }).toISODate()!);
+    const weekday = WEEKDAY[m[2]!]!;
+    if (!m[1]) return date(today.plus({ days: (weekday - today.weekday + 7) % 7 || 7 }));
+    // luxon weeks are ISO weeks: Monday first, as on Chinese calendars.
+    const monday = today.startOf('week').plus({ weeks: m[1] === '下' ? 1 : 0 });
+    return date(monday.plus({ days: weekday - 1 }));
   }
-  m = /^(?:本|这)?(?:周|星期|礼拜)([一二三四五六日天])$/.exec(text);
-  if (m) {
-    const ahead = (WEEKDAY[m[1]!]! - today.weekday + 7) % 7 || 7;
-    return parsed(today.plus({ days: ahead }).toISODate()!);
-  }
-  return failed(`「${input.trim()}」不是日期，请写成 2026-12-01、12月1日、明天 或 下周一`);
+  return failed(`「${input.trim()}」不是日期，${HINT}`);
 }

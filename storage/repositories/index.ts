@@ -267,6 +267,14 @@ export function createOutboxStore(): OutboxStore {
         .getMany();
       return rows.map(asOutbox);
     },
+    async sentSince(tx, key, since) {
+      const row: { n: string | number } | undefined = await managerOf(tx)
+        .createQueryBuilder(OutboxEntity, 'o')
+        .select('COUNT(*)', 'n')
+        .where("o.recipient_key = :key AND o.status = 'sent' AND o.sent_at >= :since", { key, since: since.getTime() })
+        .getRawOne();
+      return Number(row?.n ?? 0);
+    },
     async claim(tx, id, holder, until, now) {
       const result = await managerOf(tx)
         .createQueryBuilder()

@@ -107,3 +107,17 @@ it('tells the admins when a message is given up', async () => {
   expect(alert).toMatchObject({ to: { kind: 'person', personId: 'admin' }, urgent: true });
   expect(JSON.stringify(alert!.views)).toContain('test:wangwu:1');
 });
+
+it('keeps the per-minute limits across instances: two dispatchers together send 20 a minute to a channel', async () => {
+  h = await startHarness();
+  for (let i = 0; i < 50; i++) await enqueue({ dedupeKey: `alert:${i}`, to: { kind: 'channel', channel: 'approvals' }, views: [{ type: 'text', text: `#${i}` }] });
+  const make = (holder: string) =>
+    new OutboxDispatcher(h.app.uow, createOutboxStore(), h.notifier, h.clock, silentLogger, { holder, perMinute: { channel: 20, person: 30 } });
+  const [a, b] = [make('instance-a'), make('instance-b')];
+  await Promise.all([a.deliverDue(), b.deliverDue()]);
+  expect(h.notifier.delivered).toHaveLength(20);
+  h.clock.advanceHours(1 / 60 + 1 / 3600);
+  await Promise.all([a.deliverDue(), b.deliverDue()]);
+  expect(h.notifier.delivered).toHaveLength(40);
+  expect(h.notifier.delivered.map((m) => m.dedupeKey)).toEqual(Array.from({ length: 40 }, (_, i) => `alert:${i}`)); // in order
+});

@@ -24,6 +24,7 @@ fs.writeFileSync(
     .replace('hours: ["09:00-12:00", "13:30-18:00"]', 'hours: ["00:00-24:00"]')
     .replace('official_holidays: true', 'official_holidays: false')
     .replace('quiet_hours: true', 'quiet_hours: false')
+    .replace('per_minute: { channel: 20, person: 30 }', 'per_minute: { channel: 20, person: 100000 }')
     .replace('reminders: { interval_hours: 4, copy_manager_after: 2, alert_channel_after: 3 }', 'reminders: { interval_hours: 1000, copy_manager_after: 100, alert_channel_after: 100 }'),
 );
 
