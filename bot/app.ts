@@ -61,6 +61,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     maxAttempts: options.policy.outbox.maxAttempts,
     quietHours: options.policy.outbox.quietHours ? deps.calendar : undefined,
     perMinute: options.policy.outbox.perMinute,
+    claimMs: options.policy.outbox.claimSeconds * 1000,
     onDead: (message, error) => tellAdmins(uow, deps, options.clock, message, error),
     ...options.outbox,
   });
@@ -71,7 +72,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     dispatcher,
     outbox,
     async close() {
-      await outbox.deliverDue().catch(() => undefined);
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };

@@ -228,6 +228,9 @@ const policySchema = z.strictObject({
     .strictObject({
       max_attempts: z.number().int().min(1).max(100).default(10),
       quiet_hours: z.boolean().default(true),
+      // How long an instance's claim on a message it is sending lasts; after a crash another
+      // instance takes the message over once the claim has run out.
+      claim_seconds: z.number().int().min(1).max(3600).default(120),
       // The platforms' limits: a group robot takes 20 messages a minute, a WeCom member 30.
       per_minute: z
         .strictObject({ channel: z.number().int().positive().default(20), person: z.number().int().positive().default(30) })
@@ -247,7 +250,7 @@ export interface Policy {
   calendar: CalendarConfig;
   reminders: ReminderPolicy;
   serviceSla: RawPolicy['service_sla'];
-  outbox: { maxAttempts: number; quietHours: boolean; perMinute: { channel: number; person: number } };
+  outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number } };
   notices: NoticePolicy;
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
@@ -301,7 +304,12 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       channel: raw.alerts.approval_overdue,
     },
     serviceSla: raw.service_sla,
-    outbox: { maxAttempts: raw.outbox.max_attempts, quietHours: raw.outbox.quiet_hours, perMinute: raw.outbox.per_minute },
+    outbox: {
+      maxAttempts: raw.outbox.max_attempts,
+      quietHours: raw.outbox.quiet_hours,
+      claimSeconds: raw.outbox.claim_seconds,
+      perMinute: raw.outbox.per_minute,
+    },
     notices: {
       expiryNoticeDays: raw.contracts.expiry_notice_days,
       renewalObjectionDays: raw.contracts.renewal_objection_days,

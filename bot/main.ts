@@ -31,6 +31,7 @@ export async function main(): Promise<void> {
     stream?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await background.idle();
+    await app.outbox.deliverDue().catch((error) => log.error('last outbox run failed', { error: String(error) }));
     await app.close();
     process.exit(0);
   };

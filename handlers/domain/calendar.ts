@@ -1,31 +1,63 @@
-// Working time: the working periods of working days in the policy timezone. Chinese public holidays
-// and make-up workdays (调休) come from `chinese-days`; the policy can add days off and workdays.
+// Working time: the working periods of working days, on the wall clock of the policy timezone.
+// Chinese public holidays and make-up workdays (调休) come from `chinese-days`; the policy can add
+// company days off and extra workdays on top.
 
-import { getDayDetail } from 'chinese-days';
-import { DateTime } from 'luxon';
+// The package's static data file, not its functions: chinese-days 1.5.7 builds its day tables with
+// local-time Date arithmetic, so in a process whose TZ is west of UTC every day shifts by one
+// (getDayDetail('2026-10-10') says "not a workday" under TZ=America/New_York). The JSON is plain
+// `YYYY-MM-DD` keys and does not depend on the process timezone.
+import officialDays from 'chinese-days/dist/chinese-days.json';
+import { DateTime, IANAZone } from 'luxon';
 import type { CalendarConfig, IsoDate } from './types';
 
+const OFFICIAL: { holidays: Record<string, string>; workdays: Record<string, string> } = officialDays;
 const HOUR = 3_600_000;
-const MAX_DAYS = 3660; // ten years: a calendar with no working time must fail, not loop forever
+/** Ten years of days: a calendar without working time must fail, not loop forever. */
+const SCAN_LIMIT_DAYS = 3660;
+
+/** A working period of one day as epoch-ms, end exclusive. */
+interface Span {
+  start: number;
+  end: number;
+}
+
+interface Day {
+  midnight: number;
+  spans: Span[];
+  next: IsoDate;
+}
 
 export class WorkingCalendar {
-  private readonly cache = new Map<IsoDate, boolean>();
+  private readonly dayCache = new Map<IsoDate, boolean>();
+  private readonly dayInfo = new Map<IsoDate, Day>();
   private readonly extraHolidays: Set<IsoDate>;
   private readonly extraWorkdays: Set<IsoDate>;
-  private readonly periods: { start: number; end: number }[]; // minutes after midnight
+  private readonly periods: { start: number; end: number }[]; // minutes after midnight; end may be 1440
 
   constructor(private readonly config: CalendarConfig) {
+    if (!IANAZone.isValidZone(config.timezone)) throw new Error(`calendar: unknown timezone "${config.timezone}"`);
     this.extraHolidays = new Set(config.extraHolidays);
     this.extraWorkdays = new Set(config.extraWorkdays);
     this.periods = config.hours.map((h) => ({ start: minutes(h.start), end: minutes(h.end) }));
     if (this.periods.length === 0) throw new Error('calendar: no working hours configured');
+    this.periods.forEach((p, i) => {
+      const before = this.periods[i - 1];
+      if (!(p.start < p.end) || (before && before.end > p.start)) {
+        throw new Error(`calendar: working periods must be ascending and not overlap (${config.hours[i]!.start}-${config.hours[i]!.end})`);
+      }
+    });
   }
 
+  /**
+   * Precedence: policy extra workdays → working; policy extra holidays → off; with official holidays on,
+   * an official holiday → off and an official make-up workday (e.g. a Saturday) → working; otherwise
+   * the ISO weekday decides. Years chinese-days does not know yet fall through to the weekday rule.
+   */
   isWorkingDay(date: IsoDate): boolean {
-    let working = this.cache.get(date);
+    let working = this.dayCache.get(date);
     if (working === undefined) {
       working = this.decide(date);
-      this.cache.set(date, working);
+      this.dayCache.set(date, working);
     }
     return working;
   }
@@ -34,72 +66,95 @@ export class WorkingCalendar {
     if (this.extraWorkdays.has(date)) return true;
     if (this.extraHolidays.has(date)) return false;
     if (this.config.officialHolidays) {
-      // chinese-days names official days "<English>,<中文>,<n>"; plain weekdays/weekends by day name only.
-      const detail = getDayDetail(date);
-      if (detail.name.includes(',')) return detail.work;
+      if (Object.hasOwn(OFFICIAL.holidays, date)) return false;
+      if (Object.hasOwn(OFFICIAL.workdays, date)) return true;
     }
     return this.config.workdays.includes(DateTime.fromISO(date, { zone: 'UTC' }).weekday);
   }
 
   isWorkingTime(instant: Date): boolean {
-    const local = this.local(instant);
-    if (!this.isWorkingDay(local.toISODate()!)) return false;
-    const m = local.hour * 60 + local.minute + local.second / 60;
-    return this.periods.some((p) => m >= p.start && m < p.end);
+    const t = instant.getTime();
+    return this.day(this.dateOf(t)).spans.some((s) => t >= s.start && t < s.end);
   }
 
-  /** The instant N working hours after `start` (a start outside working time counts from the next one). */
+  /**
+   * The instant `hours` working hours after `start`: only time inside working periods of working days
+   * counts; a start outside working time counts from the next working instant. Fractional hours are
+   * fine; 0 hours gives the next working instant (or `start` itself when it is working time). A due
+   * time that lands on the end of a period is that end (11:00 + 1 h → 12:00, not 13:30).
+   */
   addWorkingHours(start: Date, hours: number): Date {
-    let remaining = hours * HOUR;
-    let cursor = start.getTime();
-    for (const [day, segments] of this.workingSegmentsFrom(start)) {
-      void day;
-      for (const s of segments) {
-        const from = Math.max(s.start, cursor);
-        if (from >= s.end) continue;
-        const available = s.end - from;
-        if (remaining <= available) return new Date(from + remaining);
-        remaining -= available;
-        cursor = s.end;
-      }
+    if (!Number.isFinite(hours) || hours < 0) throw new RangeError(`calendar: hours must be a non-negative number, got ${hours}`);
+    let remaining = Math.round(hours * HOUR);
+    const from = start.getTime();
+    for (const s of this.spansFrom(from)) {
+      const begin = Math.max(s.start, from);
+      if (begin >= s.end) continue;
+      if (remaining <= s.end - begin) return new Date(begin + remaining);
+      remaining -= s.end - begin;
     }
-    throw new Error('calendar: no working time found within ten years');
+    throw new Error('calendar: no working time found within ten years'); // unreachable: spansFrom throws first
   }
 
   nextWorkingInstant(instant: Date): Date {
     return this.addWorkingHours(instant, 0);
   }
 
-  /** Working hours elapsed from a to b (0 when b is not after a). */
+  /** Working hours elapsed from a to b, fractional; 0 when b is not after a. */
   workingHoursBetween(a: Date, b: Date): number {
-    const end = b.getTime();
-    if (end <= a.getTime()) return 0;
+    const from = a.getTime();
+    const to = b.getTime();
+    if (to <= from) return 0;
     let total = 0;
-    for (const [, segments] of this.workingSegmentsFrom(a)) {
-      for (const s of segments) {
-        if (s.start >= end) return total / HOUR;
-        total += Math.max(0, Math.min(s.end, end) - Math.max(s.start, a.getTime()));
-      }
+    for (const s of this.spansFrom(from, to)) {
+      if (s.start >= to) break;
+      total += Math.max(0, Math.min(s.end, to) - Math.max(s.start, from));
     }
     return total / HOUR;
   }
 
-  /** Working days from the day of `instant` on, each with its working periods as epoch-ms spans. */
-  private *workingSegmentsFrom(instant: Date): Generator<[IsoDate, { start: number; end: number }[]]> {
-    let day = this.local(instant).startOf('day');
-    for (let i = 0; i < MAX_DAYS; i++, day = day.plus({ days: 1 })) {
-      const date = day.toISODate()!;
-      if (!this.isWorkingDay(date)) continue;
-      yield [date, this.periods.map((p) => ({ start: day.plus({ minutes: p.start }).toMillis(), end: day.plus({ minutes: p.end }).toMillis() }))];
+  /**
+   * Working spans day by day from the local day of `from` (one step per day, never per minute).
+   * Open-ended scans throw after ten years without working time; with `until` they stop there.
+   */
+  private *spansFrom(from: number, until?: number): Generator<Span> {
+    let date = this.dateOf(from);
+    for (let i = 0; until !== undefined || i < SCAN_LIMIT_DAYS; i++) {
+      const day = this.day(date);
+      if (until !== undefined && day.midnight >= until) return;
+      yield* day.spans;
+      date = day.next;
     }
+    throw new Error('calendar: no working time found within ten years; check workdays, hours and extra_holidays');
   }
 
-  private local(instant: Date): DateTime {
-    return DateTime.fromJSDate(instant, { zone: this.config.timezone });
+  /** One local date, computed once: its local midnight, its working spans (none on a day off), the next date. */
+  private day(date: IsoDate): Day {
+    let day = this.dayInfo.get(date);
+    if (!day) {
+      const midnight = DateTime.fromISO(date, { zone: this.config.timezone });
+      const spans = this.isWorkingDay(date) ? this.periods.map((p) => ({ start: at(midnight, p.start), end: at(midnight, p.end) })) : [];
+      day = { midnight: midnight.toMillis(), spans, next: DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: 1 }).toISODate()! };
+      this.dayInfo.set(date, day);
+    }
+    return day;
+  }
+
+  private dateOf(t: number): IsoDate {
+    return DateTime.fromMillis(t, { zone: this.config.timezone }).toISODate()!;
   }
 }
 
+/** Wall-clock minute `m` of a local day (1440 = the next midnight) as epoch ms. */
+function at(midnight: DateTime, m: number): number {
+  // set() keeps wall-clock time across a DST change, where plus({ minutes }) would not.
+  return (m === 1440 ? midnight.plus({ days: 1 }) : midnight.set({ hour: Math.floor(m / 60), minute: m % 60 })).toMillis();
+}
+
+/** `HH:mm` → minutes after midnight; `24:00` may end the last period. */
 function minutes(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  return h * 60 + m;
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
+  const value = m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  if (!m || Number(m[2]) > 59 || value > 1440) throw new Error(`calendar: expected HH:mm (00:00–24:00), got "${hhmm}"`);
+  return value;
 }

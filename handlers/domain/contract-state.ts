@@ -1,4 +1,5 @@
-// The contract lifecycle (product.md §2) and the Chinese labels of its words.
+// The contract lifecycle (product.md §2) as one transition table, so every use-case asks the same
+// question the same way, and the Chinese labels of its words.
 
 import { AppError } from './errors';
 import type { ContractStatus, ContractType, Risk, Role } from './types';
@@ -77,6 +78,11 @@ export const ROLE_LABEL: Record<Role, string> = {
 
 export const canApply = (from: ContractStatus, action: ContractAction): boolean => TRANSITIONS[action].from.includes(from);
 
+/** The actions a contract in `from` allows (which buttons a card may offer). */
+export const allowedActions = (from: ContractStatus): ContractAction[] =>
+  (Object.keys(TRANSITIONS) as ContractAction[]).filter((a) => canApply(from, a));
+
+/** The state `action` leads to from `from`; refuses with `invalid_state` naming what is allowed. */
 export function nextStatus(from: ContractStatus, action: ContractAction): ContractStatus {
   const t = TRANSITIONS[action];
   if (!t.from.includes(from)) {

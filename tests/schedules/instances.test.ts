@@ -24,7 +24,7 @@ fs.writeFileSync(
     .replace('hours: ["09:00-12:00", "13:30-18:00"]', 'hours: ["00:00-24:00"]')
     .replace('official_holidays: true', 'official_holidays: false')
     .replace('quiet_hours: true', 'quiet_hours: false')
-    .replace('per_minute: { channel: 20, person: 30 }', 'per_minute: { channel: 20, person: 100000 }')
+    .replace('per_minute: { channel: 20, person: 30 }', 'per_minute: { channel: 20, person: 100000 }\n  claim_seconds: 2')
     .replace('reminders: { interval_hours: 4, copy_manager_after: 2, alert_channel_after: 3 }', 'reminders: { interval_hours: 1000, copy_manager_after: 100, alert_channel_after: 100 }'),
 );
 
@@ -58,7 +58,7 @@ async function seedOverdueSteps(databaseUrl: string, count: number): Promise<voi
   await app.close();
 }
 
-function runInstance(databaseUrl: string, sink: string, seconds: number): Promise<number> {
+function runInstance(databaseUrl: string, sink: string, seconds: number, onStart?: (kill: () => void) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(build, 'schedules/cli.js'), '--for', String(seconds)], {
       cwd: work,
@@ -66,7 +66,8 @@ function runInstance(databaseUrl: string, sink: string, seconds: number): Promis
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', reject);
-    child.on('exit', (code) => resolve(code ?? -1));
+    child.on('exit', (code, signal) => resolve(signal === 'SIGKILL' ? 137 : (code ?? -1)));
+    onStart?.(() => child.kill('SIGKILL'));
   });
 }
 
@@ -95,4 +96,38 @@ const pgReachable = process.env.TEST_POSTGRES_URL_REACHABLE === '1';
   const url = new URL(process.env.TEST_POSTGRES_URL!);
   url.pathname = '/contract_bot_instances';
   await twoInstances(url.toString(), 'postgres');
+}, 120_000);
+
+it('a process killed in the middle of a dispatch batch loses nothing; a restart sends at most the one message in flight again', async () => {
+  const databaseUrl = `sqlite:${path.join(work, 'crash.sqlite')}`;
+  const sink = path.join(work, 'crash-sink.jsonl');
+  const policy = parsePolicy(fs.readFileSync(policyFile, 'utf8'), 'policy.yaml');
+  const app = await createApp({ databaseUrl, policy, notifier: new NotifierRouter(), clock: { now: () => new Date() }, log: silentLogger });
+  const people = ['lisi', 'wangwu', 'zhouqi', 'qianqi', 'zhangsan'];
+  await app.uow.run(async (tx) => {
+    for (let i = 0; i < 1000; i++) {
+      await app.deps.repos.outbox.enqueue(tx, { dedupeKey: `batch:${i}`, to: { kind: 'person', personId: people[i % 5]! }, views: [{ type: 'text', text: `#${i}` }] }, new Date());
+    }
+  });
+  await app.close();
+  const countSent = () => (fs.existsSync(sink) ? fs.readFileSync(sink, 'utf8').trim().split('\n').filter(Boolean).length : 0);
+  let kills = 0;
+  // Kill the instance as soon as it has sent something, three times over.
+  while (kills < 3) {
+    const before = countSent();
+    let kill!: () => void;
+    const exit = runInstance(databaseUrl, sink, 30, (k) => (kill = k));
+    const started = Date.now();
+    while (countSent() < before + 50 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 5));
+    expect(countSent()).toBeGreaterThanOrEqual(before + 50);
+    kill(); // in the middle of the batch
+    expect(await exit).toBe(137);
+    kills++;
+  }
+  expect(countSent()).toBeLessThan(1000); // the kills did land in the middle
+  await new Promise((r) => setTimeout(r, 2100)); // claims of the killed instances run out
+  expect(await runInstance(databaseUrl, sink, 0)).toBe(0);
+  const keys = fs.readFileSync(sink, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { key: string }).key);
+  expect(new Set(keys).size).toBe(1000); // nothing lost
+  expect(keys.length - 1000).toBeLessThanOrEqual(kills); // at most the in-flight message per kill again
 }, 120_000);

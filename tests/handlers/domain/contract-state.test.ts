@@ -1,4 +1,14 @@
-import { canApply, nextStatus, type ContractAction } from '../../../handlers/domain/contract-state';
+import {
+  allowedActions,
+  canApply,
+  EDITABLE_STATES,
+  nextStatus,
+  RISK_LABEL,
+  ROLE_LABEL,
+  STATUS_LABEL,
+  TYPE_LABEL,
+  type ContractAction,
+} from '../../../handlers/domain/contract-state';
 import { AppError } from '../../../handlers/domain/errors';
 import { CONTRACT_STATUSES, type ContractStatus } from '../../../handlers/domain/types';
 
@@ -23,25 +33,79 @@ const ALLOWED: [ContractStatus, ContractAction, ContractStatus][] = [
   ['signed', 'expire', 'expired'],
   ['performing', 'expire', 'expired'],
 ];
+const ACTIONS = [...new Set(ALLOWED.map(([, a]) => a))];
+const invalidState = expect.objectContaining({ code: 'invalid_state' }) as unknown as AppError;
 
 it.each(ALLOWED)('%s --%s--> %s', (from, action, to) => {
+  expect(canApply(from, action)).toBe(true);
   expect(nextStatus(from, action)).toBe(to);
 });
 
-it('refuses every other transition with invalid_state', () => {
-  const actions = [...new Set(ALLOWED.map(([, a]) => a))];
+it.each([
+  ['archived', 'submit'],
+  ['approved', 'submit'],
+  ['in_approval', 'submit'],
+  ['draft', 'approve_final'],
+  ['rejected', 'approve_final'],
+  ['draft', 'sign'],
+  ['in_approval', 'sign'],
+  ['signed', 'complete'],
+  ['draft', 'terminate'],
+  ['completed', 'terminate'],
+  ['approved', 'expire'],
+  ['performing', 'archive'],
+  ['archived', 'archive'],
+  ['approved', 'withdraw'],
+  ['in_approval', 'cancel'],
+  ['draft', 'restart'],
+] as [ContractStatus, ContractAction][])('refuses %s --%s-- with invalid_state', (from, action) => {
+  expect(canApply(from, action)).toBe(false);
+  expect(() => nextStatus(from, action)).toThrow(invalidState);
+});
+
+it('refuses every transition not in the table', () => {
   let refused = 0;
   for (const from of CONTRACT_STATUSES) {
-    for (const action of actions) {
+    for (const action of ACTIONS) {
       if (ALLOWED.some(([f, a]) => f === from && a === action)) continue;
       expect(canApply(from, action)).toBe(false);
-      expect(() => nextStatus(from, action)).toThrow(expect.objectContaining({ code: 'invalid_state' }) as unknown as AppError);
+      expect(() => nextStatus(from, action)).toThrow(invalidState);
       refused++;
     }
   }
-  expect(refused).toBe(CONTRACT_STATUSES.length * actions.length - ALLOWED.length);
+  expect(refused).toBe(CONTRACT_STATUSES.length * ACTIONS.length - ALLOWED.length);
 });
 
-it('names the current state in Chinese when refusing', () => {
-  expect(() => nextStatus('archived', 'submit')).toThrow('合同当前状态为「已归档」');
+it('names the current state and the states that would allow the action, in Chinese', () => {
+  expect(() => nextStatus('archived', 'submit')).toThrow('合同当前状态为「已归档」，不能提交审批（仅限草稿、已驳回、已撤回状态）');
+  expect(() => nextStatus('draft', 'sign')).toThrow('仅限已通过状态');
+});
+
+it('lists the allowed actions of a state', () => {
+  expect(allowedActions('in_approval').sort()).toEqual(['approve_final', 'reject', 'restart', 'withdraw']);
+  expect(allowedActions('draft').sort()).toEqual(['cancel', 'submit']);
+  expect(allowedActions('archived')).toEqual([]);
+});
+
+it('editable states', () => {
+  expect([...EDITABLE_STATES].sort()).toEqual(['draft', 'in_approval', 'rejected', 'withdrawn']);
+});
+
+it('has a Chinese label for every status, type, risk and role', () => {
+  expect(STATUS_LABEL).toEqual({
+    draft: '草稿',
+    in_approval: '审批中',
+    approved: '已通过',
+    signed: '已签订',
+    performing: '履行中',
+    completed: '已完成',
+    archived: '已归档',
+    rejected: '已驳回',
+    withdrawn: '已撤回',
+    terminated: '已终止',
+    expired: '已到期',
+  });
+  expect(TYPE_LABEL).toEqual({ sales: '销售', service: '服务', purchase: '采购', other: '其他' });
+  expect(RISK_LABEL).toEqual({ low: '低', medium: '中', high: '高' });
+  expect(ROLE_LABEL).toEqual({ sales: '销售', sales_manager: '销售经理', legal: '法务', finance: '财务', gm: '总经理', service: '客服', admin: '管理员' });
 });

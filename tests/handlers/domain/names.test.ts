@@ -1,24 +1,70 @@
 import { isCloseName, nameSimilarity, normalizeCustomerName } from '../../../handlers/domain/names';
 
-describe('customer names', () => {
-  it('treats the spellings of one customer as close', () => {
-    for (const [a, b] of [
-      ['华东日报社', '华东日报'],
-      ['华东日报社', '华东报社'],
-      ['华东日报', '华东报社'],
-      ['上海明远科技有限公司', '明远科技'],
-      ['ＡＢＣ 贸易', 'abc贸易有限公司'],
-    ]) {
-      expect(isCloseName(a!, b!)).toBe(true);
+describe('normalizeCustomerName', () => {
+  it.each([
+    ['  华东日报社 ', '华东日报社'],
+    ['上海明远科技有限公司', '上海明远科技'], // 科技 is part of the name
+    ['上海明远科技股份有限公司', '上海明远科技'],
+    ['北方机械有限责任公司', '北方机械'],
+    ['明远集团有限公司', '明远'],
+    ['明远集团', '明远'],
+    ['明远公司', '明远'],
+    ['施耐德电气（中国）有限公司', '施耐德电气'],
+    ['  华东·日报社（中国）有限公司 ', '华东日报社'],
+    ['ＡＢＣ 贸易', 'abc贸易'], // full width and spaces
+    ['ABC Trading Co., Ltd.', 'abctrading'],
+    ['公司', '公司'], // never stripped to nothing
+  ])('%j → %j', (input, expected) => {
+    expect(normalizeCustomerName(input)).toBe(expected);
+  });
+});
+
+describe('nameSimilarity', () => {
+  it('is 2·LCS / (|a| + |b|) on normalised names', () => {
+    expect(nameSimilarity('华东日报社', '华东日报社有限公司')).toBe(1);
+    expect(nameSimilarity('华东日报社', '华东报社')).toBeCloseTo(8 / 9);
+    expect(nameSimilarity('华东日报', '华东报社')).toBeCloseTo(0.75);
+    expect(nameSimilarity('华东日报社', '北方机械厂')).toBe(0);
+    expect(nameSimilarity('', '华东')).toBe(0);
+  });
+  it('stays in [0, 1] and is symmetric', () => {
+    const names = ['华东日报社', '华东报社', '明远科技', '上海明远科技有限公司', 'abc', '北方机械厂'];
+    for (const a of names) {
+      for (const b of names) {
+        const s = nameSimilarity(a, b);
+        expect(s).toBeGreaterThanOrEqual(0);
+        expect(s).toBeLessThanOrEqual(1);
+        expect(nameSimilarity(b, a)).toBe(s);
+      }
     }
   });
-  it('keeps unrelated names apart', () => {
-    expect(isCloseName('华东日报社', '北方机械厂')).toBe(false);
-    expect(isCloseName('明远科技', '明远物流')).toBe(false);
-    expect(nameSimilarity('华东日报社', '北方机械厂')).toBe(0);
+});
+
+describe('isCloseName', () => {
+  it.each([
+    ['华东日报社', '华东日报'], // contained
+    ['华东日报社', '华东报社'], // similarity 0.89
+    ['华东日报', '华东报社'], // one slip apart (similarity 0.75)
+    ['华东日报', '华东日报社'],
+    ['华东报社', '华东日报社'],
+    ['上海明远科技有限公司', '明远科技'], // suffix dropped, then contained
+    ['上海明远科技有限公司', '上海明远科技股份有限公司'], // same after suffixes
+    ['ＡＢＣ 贸易', 'abc贸易有限公司'],
+  ])('%s ~ %s', (a, b) => {
+    expect(isCloseName(a, b)).toBe(true);
+    expect(isCloseName(b, a)).toBe(true);
   });
-  it('drops company suffixes, width and punctuation but keeps 科技', () => {
-    expect(normalizeCustomerName('上海明远科技股份有限公司')).toBe('上海明远科技');
-    expect(normalizeCustomerName('  华东·日报社（中国）有限公司 ')).toBe('华东日报社');
+
+  it.each([
+    ['华东日报社', '北方机械厂'],
+    ['明远科技', '明远物流'],
+    ['上海明远科技', '上海明远物流'],
+    ['华东日报', '华西晚报'],
+    ['北京华东科技发展', '北京华东电子发展'], // similarity 0.75, below 0.8, and two characters differ
+    ['华', '华东日报社'], // one character is not a containment
+    ['', '华东日报社'],
+  ])('%s is not close to %s', (a, b) => {
+    expect(isCloseName(a, b)).toBe(false);
+    expect(isCloseName(b, a)).toBe(false);
   });
 });
