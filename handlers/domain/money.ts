@@ -1,5 +1,5 @@
 // Money is integer fen (分). Parsing and conversion work on the decimal digits as text, never through
-// floating point, so "0.29万" is exactly 290000 fen and not 289999.99999999997.
+// floating point, so "0.29万" is exactly 290000 fen, never 289999.99….
 
 import { failed, parsed, type ParseResult } from './result';
 
@@ -38,7 +38,7 @@ export function parseAmountToFen(input: string): ParseResult<number> {
   const text = input
     .normalize('NFKC')
     .trim()
-    .replace(/^[¥]\s*/, '')
+    .replace(/^¥\s*/, '')
     .replace(/\s*(?:元|人民币|rmb|cny)$/i, '');
   if (text === '') return failed('请填写金额，例如 500000 或 50万');
   if (/^[-−]/.test(text)) return failed('金额必须大于 0');
@@ -49,7 +49,7 @@ export function parseAmountToFen(input: string): ParseResult<number> {
     return failed(`「${input.trim()}」不是金额，${EXAMPLE}`);
   }
   const digits = shiftDecimal(m[1]!.replace(/,/g, ''), m[2] ?? '', UNIT_EXPONENT[m[3]!]! + 2);
-  if (digits === null) return failed('金额最小单位是分（0.01 元），请最多写到小数点后两位');
+  if (digits === null) return failed('金额最小单位是分（0.01 元），请检查小数位数');
   if (digits === '0') return failed('金额必须大于 0');
   const fen = toFen(digits);
   if (fen === null) return failed('金额过大（超过 1000 亿元），请检查是否多写了位数');

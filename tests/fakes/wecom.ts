@@ -24,6 +24,7 @@ export interface FakeWecomOptions {
 }
 
 export interface SentMessage {
+  at: number;
   touser: string;
   msgtype: string;
   body: Record<string, unknown>;
@@ -37,6 +38,9 @@ export class FakeWecom {
   readonly tokenRequests: number[] = [];
   callbackAttempts: { status: number | 'timeout' }[] = [];
   callbackUrl?: string;
+  /** Until this instant (ms) message/send answers -1 "system busy": an outage. */
+  outageUntil = 0;
+  readonly refusedDuringOutage: number[] = [];
   /** errcodes to answer instead of success, per API path, consumed one by one. */
   readonly failures = new Map<string, number[]>();
 
@@ -120,6 +124,10 @@ export class FakeWecom {
     if (expiry <= this.now()) return answer({ errcode: 42001, errmsg: 'access_token expired' });
 
     if (url.pathname === '/cgi-bin/message/send') {
+      if (this.now() < this.outageUntil) {
+        this.refusedDuringOutage.push(this.now());
+        return answer({ errcode: -1, errmsg: 'system busy' });
+      }
       if (body.agentid !== this.opts.agentId) return answer({ errcode: 40056, errmsg: 'invalid agentid' });
       const msgtype = String(body.msgtype);
       const card = body.template_card as { card_type?: string; task_id?: string; button_list?: unknown[]; horizontal_content_list?: unknown[] } | undefined;
@@ -134,7 +142,7 @@ export class FakeWecom {
       const responseCode = interactive ? `rc-${++this.seq}-${randomBytes(6).toString('hex')}` : undefined;
       const touser = String(body.touser);
       if (responseCode) this.codes.set(responseCode, { issuedAt: this.now(), used: false, touser });
-      this.sent.push({ touser, msgtype, body, responseCode });
+      this.sent.push({ at: this.now(), touser, msgtype, body, responseCode });
       return answer({ errcode: 0, errmsg: 'ok', invaliduser: '', msgid: `msg-${this.seq}`, ...(responseCode ? { response_code: responseCode } : {}) });
     }
     if (url.pathname === '/cgi-bin/message/update_template_card') {
