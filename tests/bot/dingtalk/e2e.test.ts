@@ -29,7 +29,8 @@ interface Rig {
 
 async function startRig(options: { template?: boolean; mode?: 'stream' | 'http' } = {}): Promise<Rig> {
   const fake = await new FakeDingtalk({ ...CLIENT, robots: { [ROBOT.token]: ROBOT.secret } }).start();
-  const yaml = EXAMPLE_POLICY.replace('identities: [wecom:WangWu]', 'identities: [dingtalk:wangwu01, wecom:WangWu]').replace(
+  // These tests run on the real clock (the SDK's WebSocket timing): no quiet hours, whatever the hour.
+  const yaml = EXAMPLE_POLICY.replace('quiet_hours: true', 'quiet_hours: false').replace('identities: [wecom:WangWu]', 'identities: [dingtalk:wangwu01, wecom:WangWu]').replace(
     'approvals: {}',
     `approvals: { dingtalk_webhook: "${fake.robotWebhook(ROBOT.token)}", dingtalk_secret: "${ROBOT.secret}" }`,
   );
