@@ -13,6 +13,7 @@ import { BackgroundWork } from './background';
 import { dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
 import { connectDingtalk } from './dingtalk';
 import type { DingtalkStreamClient } from './dingtalk/stream';
+import { LAST_OFFICIAL_YEAR } from '../handlers/domain/calendar';
 import { createLogger, type Logger } from './logger';
 import { NotifierRouter, type PlatformNotifier } from './notifier-router';
 import { connectWecom } from './wecom';
@@ -70,6 +71,7 @@ export async function startBot() {
   const env = loadEnv();
   const log = createLogger(env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => log.warn(m));
+  warnIfHolidaysRunOut(policy, log);
   const notifier = new NotifierRouter();
   const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
   const background = new BackgroundWork(log);
@@ -77,4 +79,15 @@ export async function startBot() {
   const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
   const jobs = botJobs({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy);
   return { env, log, policy, app, background, routes, stream, scheduler, jobs };
+}
+
+/** Official holidays are known through LAST_OFFICIAL_YEAR; within 60 days of its end, say what to do. */
+export function warnIfHolidaysRunOut(policy: Policy, log: Logger, now = new Date()): boolean {
+  if (!policy.calendar.officialHolidays) return false;
+  const daysLeft = (Date.UTC(LAST_OFFICIAL_YEAR + 1, 0, 1) - now.getTime()) / 86_400_000;
+  if (daysLeft > 60) return false;
+  log.warn(`official Chinese holidays are known only through ${LAST_OFFICIAL_YEAR}`, {
+    fix: `update the chinese-days package, or list next year's holidays and make-up workdays in calendar.extra_holidays / extra_workdays`,
+  });
+  return true;
 }

@@ -11,6 +11,9 @@ import { DateTime, IANAZone } from 'luxon';
 import type { CalendarConfig, IsoDate } from './types';
 
 const OFFICIAL: { holidays: Record<string, string>; workdays: Record<string, string> } = officialDays;
+
+/** The last year the official holiday table covers (the government publishes each year's in autumn). */
+export const LAST_OFFICIAL_YEAR = Math.max(...Object.keys(OFFICIAL.holidays).map((d) => Number(d.slice(0, 4))));
 const HOUR = 3_600_000;
 /** Ten years of days: a calendar without working time must fail, not loop forever. */
 const SCAN_LIMIT_DAYS = 3660;

@@ -86,3 +86,16 @@ describe('policy file', () => {
     expect(() => loadPolicy(loadEnv({ POLICY_FILE: 'missing.yaml' }), () => undefined, dir)).toThrow(/POLICY_FILE/);
   });
 });
+
+describe('holiday data', () => {
+  it('warns within 60 days of the end of the official holiday table, not before', async () => {
+    const { warnIfHolidaysRunOut } = await import('../../bot/platforms');
+    const { LAST_OFFICIAL_YEAR } = await import('../../handlers/domain/calendar');
+    const policy = parsePolicy(EXAMPLE_POLICY, 'policy.yaml');
+    const warnings: string[] = [];
+    const log = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) };
+    expect(warnIfHolidaysRunOut(policy, log, new Date(Date.UTC(LAST_OFFICIAL_YEAR, 9, 1)))).toBe(false);
+    expect(warnIfHolidaysRunOut(policy, log, new Date(Date.UTC(LAST_OFFICIAL_YEAR, 11, 1)))).toBe(true);
+    expect(warnings).toEqual([`official Chinese holidays are known only through ${LAST_OFFICIAL_YEAR}`]);
+  });
+});
