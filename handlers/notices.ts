@@ -84,27 +84,44 @@ export async function contractExpiryNotices(deps: Deps, ctx: Ctx, policy: Notice
   return sent;
 }
 
-/** One message a working day to the digest channel: overdue approvals and follow-ups; none if none. */
-export async function dailyDigest(deps: Deps, ctx: Ctx, policy: NoticePolicy): Promise<boolean> {
-  const channel = policy.channels.digest;
-  if (!channel || !deps.calendar.isWorkingTime(ctx.now)) return false;
+/**
+ * One message a working day per group channel, about what is overdue among the alert kinds routed to
+ * it (`approval_overdue` → approvals, `follow_up_overdue` → follow-ups, `digest` → everything); none
+ * when there is nothing to say. Returns the channels that got one.
+ */
+export async function dailyDigest(deps: Deps, ctx: Ctx, policy: NoticePolicy): Promise<string[]> {
+  if (!deps.calendar.isWorkingTime(ctx.now)) return [];
   const tz = deps.policy.timezone;
   const today = todayIn(ctx.now, tz);
   const steps = await deps.repos.steps.listOverdue(ctx.tx, ctx.now, 50);
   const followUps = overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today);
-  if (steps.length === 0 && followUps.length === 0) return false;
-  const lines: string[] = [];
-  if (steps.length) {
-    lines.push(`**超时审批 ${steps.length}**`);
-    for (const s of steps) {
-      const c = (await deps.repos.contracts.findById(ctx.tx, s.contractId))!;
-      lines.push(`· ${c.number} ${c.title}：${deps.directory.nameOf(s.assigneeId)}，截止 ${formatDateTime(s.dueAt!, tz)}`);
-    }
+  const approvalLines: string[] = [];
+  for (const s of steps) {
+    const c = (await deps.repos.contracts.findById(ctx.tx, s.contractId))!;
+    approvalLines.push(`· ${c.number} ${c.title}：${deps.directory.nameOf(s.assigneeId)}，截止 ${formatDateTime(s.dueAt!, tz)}`);
   }
-  if (followUps.length) {
-    lines.push(`**逾期跟进 ${followUps.length}**`);
-    for (const c of followUps) lines.push(`· ${c.name}：${deps.directory.nameOf(c.ownerId)}，应于 ${c.nextFollowUpDue}`);
+  const followUpLines = followUps.map((c) => `· ${c.name}：${deps.directory.nameOf(c.ownerId)}，应于 ${c.nextFollowUpDue}`);
+  const channels = new Map<string, { approvals: boolean; followUps: boolean }>();
+  const route = (kind: string, what: 'approvals' | 'followUps' | 'both') => {
+    const channel = policy.channels[kind];
+    if (!channel) return;
+    const c = channels.get(channel) ?? { approvals: false, followUps: false };
+    if (what !== 'followUps') c.approvals = true;
+    if (what !== 'approvals') c.followUps = true;
+    channels.set(channel, c);
+  };
+  route('approval_overdue', 'approvals');
+  route('follow_up_overdue', 'followUps');
+  route('digest', 'both');
+  const posted: string[] = [];
+  for (const [channel, wants] of channels) {
+    const lines = [
+      ...(wants.approvals && approvalLines.length ? [`**超时审批 ${approvalLines.length}**`, ...approvalLines] : []),
+      ...(wants.followUps && followUpLines.length ? [`**逾期跟进 ${followUpLines.length}**`, ...followUpLines] : []),
+    ];
+    if (lines.length === 0) continue;
+    await notify(deps, ctx, { kind: 'channel', channel }, `digest:${channel}:${today}`, [{ type: 'markdown', title: `每日提醒 ${today}`, text: lines.join('\n') }]);
+    posted.push(channel);
   }
-  await notify(deps, ctx, { kind: 'channel', channel }, `digest:${channel}:${today}`, [{ type: 'markdown', title: `每日提醒 ${today}`, text: lines.join('\n') }]);
-  return true;
+  return posted;
 }

@@ -78,19 +78,25 @@ it('tells owners 30 and 7 days before the end date, with the objection deadline 
   ]);
 });
 
-it('posts one digest a working day to the digest channel, and none when nothing is overdue', async () => {
+it('posts one digest a working day per channel, about the kinds routed to it, and none when nothing is overdue', async () => {
   h = await startHarness({ now: at('2026-11-23T10:00').toISOString() });
   const quiet = await walk('2026-11-24T18:00');
   expect(quiet.filter((s) => s.key.startsWith('digest:'))).toEqual([]);
   await h.say('zhangsan', '新建客户 名称:华东日报社 等级:A');
   await h.say('zhangsan', '新建合同 客户:华东日报社 金额:3万 类型:销售 标题:小单');
   await h.say('zhangsan', '提交 HT-2026-0001'); // Tue 18:00 → 8 working hours from Wed 09:00 → due Thu 09:30
-  const seen = await walk('2026-11-30T18:00');
+  const seen = await walk('2026-12-01T18:00');
   const digests = seen.filter((s) => s.key.startsWith('digest:'));
-  // Thursday from 10:00, Friday, not on the weekend, Monday again: one each
+  // Thursday from 10:00, Friday, not on the weekend, Monday and Tuesday again: one each. The A-tier
+  // customer's follow-up falls due on Tuesday 12-01: the sales channel gets its first digest then.
   expect(digests).toEqual([
     { key: 'digest:approvals:2026-11-26', at: at('2026-11-26T10:00').toISOString() },
     { key: 'digest:approvals:2026-11-27', at: at('2026-11-27T09:00').toISOString() },
     { key: 'digest:approvals:2026-11-30', at: at('2026-11-30T09:00').toISOString() },
+    { key: 'digest:sales:2026-12-01', at: at('2026-12-01T09:00').toISOString() },
+    { key: 'digest:approvals:2026-12-01', at: at('2026-12-01T09:00').toISOString() },
   ]);
+  const sales = h.notifier.delivered.find((m) => m.dedupeKey === 'digest:sales:2026-12-01')!;
+  expect(JSON.stringify(sales.views)).toContain('逾期跟进 1');
+  expect(JSON.stringify(sales.views)).not.toContain('超时审批');
 });
