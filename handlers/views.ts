@@ -113,8 +113,6 @@ export function previewCard(deps: Deps, contract: ContractRecord, customer: Cust
   };
 }
 
-export const statusLabel = (contract: ContractRecord) => STATUS_LABEL[contract.status];
-
 export function decisionStamp(deps: Deps, verb: string, step: ApprovalStepRecord, at: Date): string {
   return `${verb} · ${personWithProxy(deps.directory, step.decidedBy ?? step.assigneeId, step.decidedActingFor)} · ${formatDateTime(at, deps.policy.timezone)}`;
 }

@@ -39,11 +39,6 @@ export class Directory {
     return this.byId.get(id)?.name ?? id;
   }
 
-  hasRole(id: string, ...roles: Role[]): boolean {
-    const p = this.byId.get(id);
-    return !!p && p.roles.some((r) => roles.includes(r));
-  }
-
   holdersOf(role: Role): Person[] {
     return this.people.filter((p) => p.roles.includes(role));
   }
