@@ -1,6 +1,6 @@
 // View models the use-cases reply with. Platform-neutral: cards/ renders them for each platform.
 
-import { RISK_LABEL, ROLE_LABEL, STATUS_LABEL, TYPE_LABEL } from './domain/contract-state';
+import { RISK_LABEL, ROLE_LABEL, TYPE_LABEL } from './domain/contract-state';
 import { formatDateTime } from './domain/dates';
 import type { Directory } from './domain/directory';
 import { formatFen } from './domain/money';
