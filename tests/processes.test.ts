@@ -1,19 +1,20 @@
-// Two scheduler instances as two real processes on one database (a SQLite file, then PostgreSQL),
-// over 1,000 overdue steps: every reminder is delivered exactly once.
+// The compiled bot run as real processes: `npm start`'s entry point; two scheduler instances on one
+// database (a SQLite file, then PostgreSQL) over 1,000 overdue steps, every reminder delivered once;
+// an instance killed in the middle of a dispatch batch.
 
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../bot/app';
-import { parsePolicy } from '../../bot/config';
-import { silentLogger } from '../../bot/logger';
-import { NotifierRouter } from '../../bot/notifier-router';
-import type { NewStep } from '../../handlers/ports';
-import { EXAMPLE_POLICY } from '../support/harness';
+import { createApp } from '../bot/app';
+import { parsePolicy } from '../bot/config';
+import { silentLogger } from '../bot/logger';
+import { NotifierRouter } from '../bot/notifier-router';
+import type { NewStep } from '../handlers/ports';
+import { EXAMPLE_POLICY } from './support/harness';
 
-const ROOT = path.join(__dirname, '../..');
+const ROOT = path.join(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-instances-'));
 const build = path.join(work, 'dist');
 // Round-the-clock working time and no quiet hours, so the run does not depend on the hour CI runs at.
@@ -131,3 +132,33 @@ it('a process killed in the middle of a dispatch batch loses nothing; a restart 
   expect(new Set(keys).size).toBe(1000); // nothing lost
   expect(keys.length - 1000).toBeLessThanOrEqual(kills); // at most the in-flight message per kill again
 }, 120_000);
+
+it('npm start\'s entry point serves /healthz on PORT and stops cleanly on SIGTERM', async () => {
+  const net = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const child = spawn(process.execPath, [path.join(build, 'bot/main.js')], {
+    cwd: work,
+    env: { ...process.env, PORT: String(port), DATABASE_URL: `sqlite:${path.join(work, 'start.sqlite')}`, POLICY_FILE: policyFile, LOG_LEVEL: 'info', NODE_PATH: path.join(ROOT, 'node_modules') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  child.stderr!.on('data', (d) => (logs += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = Date.now() + 20_000;
+  let status = 0;
+  while (Date.now() < until && status !== 200) {
+    status = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+    if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(status).toBe(200);
+  expect(logs).toContain('WeCom not configured');
+  expect(logs).toContain('schedules started');
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(logs).toContain('"msg":"stopping"');
+}, 60_000);
