@@ -9,6 +9,7 @@ import type { Clock } from '../../handlers/ports';
 import type { BackgroundWork } from '../background';
 import type { Dispatcher } from '../dispatch';
 import type { Logger } from '../logger';
+import { readRawBody } from '../raw-body';
 import { clickerCardUpdate } from './inbound';
 import { normalizeCardCallback, normalizeRobotMessage } from './normalize';
 
@@ -41,19 +42,14 @@ export function dingtalkHttpRoutes(deps: {
         ctx.status = verdict === 'stale' ? 403 : 401;
         return;
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > MAX_BODY) {
-          ctx.status = 413;
-          return;
-        }
-        chunks.push(chunk);
+      const body = await readRawBody(ctx, MAX_BODY);
+      if (!body) {
+        ctx.status = 413;
+        return;
       }
       let payload: unknown;
       try {
-        payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        payload = JSON.parse(body.toString('utf8'));
       } catch {
         ctx.status = 400;
         return;
@@ -62,7 +58,7 @@ export function dingtalkHttpRoutes(deps: {
       ctx.body = {};
       if (isCardCallback(payload)) {
         // A card click (callbackType HTTP): decided before answering, since the answer updates the card.
-        const key = createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
+        const key = createHash('sha256').update(body).digest('hex');
         const event = normalizeCardCallback(payload, key);
         const accepted = event && (await deps.dispatcher.accept(event));
         if (!event || !accepted) return;

@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import type { Dispatcher } from '../dispatch';
 import type { BackgroundWork } from '../background';
 import type { Logger } from '../logger';
+import { readRawBody } from '../raw-body';
 import { decryptMessage, verifySignature, WecomCryptoError, type AesKey } from './crypto';
 import { normalizeWecom } from './normalize';
 import { field, parseWecomXml, XmlError } from './xml';
@@ -30,20 +31,6 @@ class HttpError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
-}
-
-/** Reads the raw body up to `limit` bytes; 413 beyond it (without reading the rest into memory). */
-async function readBody(ctx: Context, limit: number): Promise<string> {
-  const declared = Number(ctx.get('content-length') || 0);
-  if (declared > limit) throw new HttpError(413, 'body too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, 'body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 const CRYPTO_STATUS: Record<WecomCryptoError['code'], number> = {
@@ -103,8 +90,9 @@ export function wecomCallbackRoutes(deps: WecomCallbackDeps) {
 
     router.post(WECOM_CALLBACK_PATH, (ctx) =>
       handleErrors(ctx, deps, async () => {
-        const raw = await readBody(ctx, limit);
-        const envelope = parseXml(raw);
+        const body = await readRawBody(ctx, limit);
+        if (!body) throw new HttpError(413, 'body too large');
+        const envelope = parseXml(body.toString('utf8'));
         const encrypted = field(envelope, 'Encrypt');
         if (!encrypted) throw new HttpError(403, 'plaintext message refused'); // only encrypted mode is accepted
         verify(deps, ctx, encrypted);
