@@ -53,8 +53,17 @@ class SqliteUnitOfWork implements UnitOfWork {
   }
 }
 
-/** Makes this runner's `BEGIN TRANSACTION` a `BEGIN IMMEDIATE TRANSACTION` (TypeORM has no option for it). */
+/** Runners whose `BEGIN TRANSACTION` already reads `BEGIN IMMEDIATE TRANSACTION`. */
+const immediateRunners = new WeakSet<QueryRunner>();
+
+/**
+ * Makes this runner's `BEGIN TRANSACTION` a `BEGIN IMMEDIATE TRANSACTION` (TypeORM has no option for
+ * it), once per runner: better-sqlite3's driver hands back the same runner for every transaction, and
+ * a wrapper added per transaction would pile up until the stack overflows (about 10,000 transactions).
+ */
 function beginImmediately(runner: QueryRunner): void {
+  if (immediateRunners.has(runner)) return;
+  immediateRunners.add(runner);
   const query = runner.query.bind(runner);
   runner.query = ((sql: string, ...rest: unknown[]) =>
     (query as (...a: unknown[]) => Promise<unknown>)(
