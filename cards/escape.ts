@@ -109,11 +109,11 @@ export const plainBlock = (text: string): string => lines(text).map(plain).join(
 function markdown(text: string): string {
   return unlinked(text)
     .replace(MARKDOWN_CHAR, (c) => MARKDOWN_LOOKALIKE[c]!)
-    .replace(/^( *)(?:([-+=])|(\d+)\.)/, (_, space: string, mark?: string, digits?: string) =>
+    .replace(/^(\s*)(?:([-+=])|(\d+)\.)/, (_, space: string, mark?: string, digits?: string) =>
       // indentation would make a code block: non-breaking spaces do not
       '\u00A0'.repeat(space.length) + (mark ? { '-': '－', '+': '＋', '=': '＝' }[mark]! : `${digits}．`),
     )
-    .replace(/^ +/, (space) => '\u00A0'.repeat(space.length));
+    .replace(/^\s+/, (space) => '\u00A0'.repeat(space.length));
 }
 
 /** A single-line markdown field: may sit anywhere in a line the renderer writes, even at its start. */

@@ -25,6 +25,8 @@ export const HOSTILE_STRINGS: string[] = [
   '+ 列表',
   '1. 列表',
   '    缩进代码',
+  '\u00A0- 不换行空格后的列表',
+  '\u3000# 全角空格后的标题',
   '***',
   '---',
   '===',
@@ -53,4 +55,4 @@ export const INVISIBLE = /[\u200B\u200C\u200E\u200F\u202A-\u202E\u2066-\u2069\uF
 /** ASCII that is markup in DingTalk or WeCom markdown. */
 export const MARKDOWN_ASCII = /[\\*_#`[\]()|~&<>]/;
 /** A line start that opens a list, heading, rule, quote or code block. */
-export const MARKDOWN_LINE_START = /^(?: {4}|[ \u00A0]*(?:[-+=>#*]|\d+[.)]))/;
+export const MARKDOWN_LINE_START = /^(?: {2,}|\t|\s*(?:[-+=>#*]|\d+[.)]))/;
