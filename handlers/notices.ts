@@ -7,8 +7,8 @@ import { DateTime } from 'luxon';
 import { addDays, diffDays, formatDateTime, todayIn } from './domain/dates';
 import { nextStatus } from './domain/contract-state';
 import { audit, notify, toPerson, type Ctx, type Deps } from './context';
-import type { CustomerRecord, NoticePolicy } from './ports';
-import { text } from './views';
+import type { CustomerRecord, Markup, NoticePolicy } from './ports';
+import { markdown, md, mdLines, text } from './views';
 
 const overdueFollowUps = (customers: CustomerRecord[], today: string) =>
   customers.filter((c) => c.nextFollowUpDue && c.nextFollowUpDue <= today);
@@ -41,9 +41,9 @@ export async function weeklyFollowUpDigest(deps: Deps, ctx: Ctx): Promise<number
   for (const manager of deps.directory.holdersOf('sales_manager')) {
     const team = overdue.filter((c) => deps.directory.managersOf(c.ownerId).some((m) => m.id === manager.id));
     if (team.length === 0) continue;
-    const lines = team.map((c) => `· ${deps.directory.nameOf(c.ownerId)}：${c.name}（${c.tier} 级）应于 ${c.nextFollowUpDue} 跟进`);
+    const lines = team.map((c) => md`· ${deps.directory.nameOf(c.ownerId)}：${c.name}（${c.tier} 级）应于 ${c.nextFollowUpDue!} 跟进`);
     await notify(deps, ctx, toPerson(manager.id), `followup-digest:${manager.id}:${local.weekYear}-W${local.weekNumber}`, [
-      { type: 'markdown', title: '本周逾期跟进', text: [`团队逾期未跟进的客户共 ${team.length} 个：`, ...lines].join('\n') },
+      markdown('本周逾期跟进', mdLines([md`团队逾期未跟进的客户共 ${team.length} 个：`, ...lines])),
     ]);
     sent++;
   }
@@ -95,12 +95,12 @@ export async function dailyDigest(deps: Deps, ctx: Ctx, policy: NoticePolicy): P
   const today = todayIn(ctx.now, tz);
   const steps = await deps.repos.steps.listOverdue(ctx.tx, ctx.now, 50);
   const followUps = overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today);
-  const approvalLines: string[] = [];
+  const approvalLines: Markup[] = [];
   for (const s of steps) {
     const c = (await deps.repos.contracts.findById(ctx.tx, s.contractId))!;
-    approvalLines.push(`· ${c.number} ${c.title}：${deps.directory.nameOf(s.assigneeId)}，截止 ${formatDateTime(s.dueAt!, tz)}`);
+    approvalLines.push(md`· ${c.number} ${c.title}：${deps.directory.nameOf(s.assigneeId)}，截止 ${formatDateTime(s.dueAt!, tz)}`);
   }
-  const followUpLines = followUps.map((c) => `· ${c.name}：${deps.directory.nameOf(c.ownerId)}，应于 ${c.nextFollowUpDue}`);
+  const followUpLines = followUps.map((c) => md`· ${c.name}：${deps.directory.nameOf(c.ownerId)}，应于 ${c.nextFollowUpDue!}`);
   const channels = new Map<string, { approvals: boolean; followUps: boolean }>();
   const route = (kind: string, what: 'approvals' | 'followUps' | 'both') => {
     const channel = policy.channels[kind];
@@ -116,11 +116,11 @@ export async function dailyDigest(deps: Deps, ctx: Ctx, policy: NoticePolicy): P
   const posted: string[] = [];
   for (const [channel, wants] of channels) {
     const lines = [
-      ...(wants.approvals && approvalLines.length ? [`**超时审批 ${approvalLines.length}**`, ...approvalLines] : []),
-      ...(wants.followUps && followUpLines.length ? [`**逾期跟进 ${followUpLines.length}**`, ...followUpLines] : []),
+      ...(wants.approvals && approvalLines.length ? [md`**超时审批 ${approvalLines.length}**`, ...approvalLines] : []),
+      ...(wants.followUps && followUpLines.length ? [md`**逾期跟进 ${followUpLines.length}**`, ...followUpLines] : []),
     ];
     if (lines.length === 0) continue;
-    await notify(deps, ctx, { kind: 'channel', channel }, `digest:${channel}:${today}`, [{ type: 'markdown', title: `每日提醒 ${today}`, text: lines.join('\n') }]);
+    await notify(deps, ctx, { kind: 'channel', channel }, `digest:${channel}:${today}`, [markdown(`每日提醒 ${today}`, mdLines(lines))]);
     posted.push(channel);
   }
   return posted;

@@ -165,9 +165,32 @@ export interface CardView {
   status?: string;
 }
 
+/** Text from users, customer records or the directory inside {@link Markup}: always shown literally. */
+export interface UserText {
+  readonly user: string;
+}
+
+declare const trustedMarkup: unique symbol;
+
+/**
+ * Markdown the bot itself wrote (`**bold**` and line breaks, the subset DingTalk and WeCom share), with
+ * user text kept apart so that each renderer escapes it for its target. Only the `md` tag of
+ * handlers/views.ts makes one: every value interpolated there becomes {@link UserText}, so a use-case
+ * cannot put user text into the trusted parts by mistake.
+ */
+export interface Markup {
+  readonly [trustedMarkup]: true;
+  readonly parts: readonly (string | UserText)[];
+}
+
+/**
+ * What a use-case replies or notifies with. Every string in a `text` view and in a `CardView` is plain
+ * text (it may hold user text anywhere): renderers show it literally, never as markup. Only the trusted
+ * parts of a `markdown` view's `text` are markup.
+ */
 export type View =
   | { type: 'text'; text: string }
-  | { type: 'markdown'; title: string; text: string }
+  | { type: 'markdown'; title: string; text: Markup }
   | { type: 'card'; card: CardView };
 
 export type Recipient =

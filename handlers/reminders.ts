@@ -7,7 +7,7 @@ import { ROLE_LABEL } from './domain/contract-state';
 import { formatDateTime } from './domain/dates';
 import { audit, notify, toPerson, type Ctx, type Deps } from './context';
 import type { ApprovalStepRecord, ReminderPolicy } from './ports';
-import { text } from './views';
+import { markdown, md, plainOf, text } from './views';
 
 /** How many reminders a step overdue since `dueAt` should have had by `now` (working hours). */
 export function remindersDue(deps: Deps, step: Pick<ApprovalStepRecord, 'dueAt'>, now: Date, intervalHours: number): number {
@@ -29,7 +29,8 @@ export async function remindOverdueApprovals(deps: Deps, ctx: Ctx, policy: Remin
     const contract = (await deps.repos.contracts.findById(ctx.tx, step.contractId))!;
     const assignee = deps.directory.nameOf(step.assigneeId);
     const role = step.role === 'person' ? '审批' : ROLE_LABEL[step.role];
-    const overdue = `合同 ${contract.number}「${contract.title}」的${role}审批（第 ${step.seq} 步，${assignee}）已于 ${formatDateTime(step.dueAt!, tz)} 超时`;
+    const overdueMd = md`合同 ${contract.number}「${contract.title}」的${role}审批（第 ${step.seq} 步，${assignee}）已于 ${formatDateTime(step.dueAt!, tz)} 超时`;
+    const overdue = plainOf(overdueMd);
     await notify(deps, ctx, toPerson(step.assigneeId), `reminder:${step.id}:${n}`, [
       text(`⏰ 第 ${n} 次提醒：${overdue}，请尽快处理：同意 ${contract.number} / 驳回 ${contract.number} <原因> / 转交 ${contract.number} <人>`),
     ]);
@@ -41,7 +42,7 @@ export async function remindOverdueApprovals(deps: Deps, ctx: Ctx, policy: Remin
     }
     if (n > policy.alertChannelAfter && policy.channel) {
       await notify(deps, ctx, { kind: 'channel', channel: policy.channel }, `overdue-alert:${step.id}:${n}`, [
-        { type: 'markdown', title: '审批超时', text: `**审批超时**：${overdue}，已提醒 ${n} 次。` },
+        markdown('审批超时', md`**审批超时**：${overdueMd}，已提醒 ${n} 次。`),
       ]);
     }
     await audit(deps, ctx, 'step.reminded', { contractId: contract.id }, { stepId: step.id, n });

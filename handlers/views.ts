@@ -12,11 +12,42 @@ import type {
   CardView,
   ContractRecord,
   CustomerRecord,
+  Markup,
+  UserText,
   View,
 } from './ports';
 
+/** Plain text: renderers show all of it literally, wherever user text sits in it. */
 export const text = (t: string): View => ({ type: 'text', text: t });
 export const card = (c: CardView): View => ({ type: 'card', card: c });
+export const markdown = (title: string, body: Markup): View => ({ type: 'markdown', title, text: body });
+
+const isMarkup = (value: unknown): value is Markup => typeof value === 'object' && value !== null && Array.isArray((value as Markup).parts);
+
+/**
+ * Markdown the bot writes: md`**审批超时**：合同「${contract.title}」`. The literal parts are markup
+ * (`**bold**` and line breaks only: what DingTalk and WeCom markdown share); every interpolated value
+ * is user text, which each renderer escapes for its target, unless it is itself `md` markup.
+ */
+export function md(literals: TemplateStringsArray, ...values: (string | number | Markup)[]): Markup {
+  const parts: (string | UserText)[] = [];
+  literals.forEach((literal, i) => {
+    if (literal) parts.push(literal);
+    if (i >= values.length) return;
+    const value = values[i]!;
+    if (isMarkup(value)) parts.push(...value.parts);
+    else parts.push({ user: String(value) });
+  });
+  return { parts } as unknown as Markup;
+}
+
+/** Markup lines, one under the other. */
+export function mdLines(lines: Markup[]): Markup {
+  return { parts: lines.flatMap((line, i) => (i ? ['\n', ...line.parts] : [...line.parts])) } as unknown as Markup;
+}
+
+/** The words of markup without its markup, for a plain `text` view that says the same. */
+export const plainOf = (m: Markup): string => m.parts.map((p) => (typeof p === 'string' ? p.replace(/\*\*/g, '') : p.user)).join('');
 
 const stepLabel = (step: Pick<ApprovalStepRecord, 'role'>) => (step.role === 'person' ? '指定审批人' : ROLE_LABEL[step.role]);
 

@@ -1,7 +1,7 @@
 // Delivers outbox messages through WeCom: app messages to members (text, markdown, template cards),
 // in-place updates of cards already sent, and group robot alerts.
 
-import { cardMarkdown, plainText, taskIdFor, wecomMessages } from '../../cards/wecom/message';
+import { decidedButtonLabel, robotMarkdown, taskIdFor, wecomMessages } from '../../cards/wecom/message';
 import type { Directory } from '../../handlers/domain/directory';
 import type { CardDeliveryStore, Clock, Notifier, OutboxRecord, UnitOfWork } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
@@ -60,8 +60,7 @@ export class WecomNotifier implements Notifier {
     if (to.kind === 'channel') {
       const url = this.d.webhooks[to.channel];
       if (!url) throw new DeliveryError(`channel ${to.channel} has no wecom_webhook`, { permanent: true });
-      const content = message.views.map((v) => (v.type === 'card' ? cardMarkdown(v.card) : v.type === 'markdown' ? `**${v.title}**\n${v.text}` : v.text)).join('\n');
-      await sendRobotMarkdown(url, content, this.perRobot, this.d.clock);
+      await sendRobotMarkdown(url, robotMarkdown(message.views), this.perRobot, this.d.clock);
       return;
     }
     const userId = to.kind === 'conversation' ? to.conversationId : this.userIdOf(to.personId);
@@ -85,8 +84,7 @@ export class WecomNotifier implements Notifier {
 
   /** Every copy of the card this member holds is greyed out with the final status on its button. */
   private async updateCards(cardKey: string, userId: string, message: OutboxRecord): Promise<void> {
-    const status = message.views.flatMap((v) => (v.type === 'card' && v.card.status ? [v.card.status] : []))[0] ?? plainText(message.views);
-    const label = status.split(' · ')[0]!; // the button shows "已同意"; the card history has the rest
+    const label = decidedButtonLabel(message.views); // the button shows "已同意"; the card history has the rest
     const held = await this.d.uow.run((tx) => this.d.cards.listUnused(tx, 'wecom', cardKey, userId));
     for (const card of held) {
       await this.d.api.updateCardButton(card.handle, [userId], label);

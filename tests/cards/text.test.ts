@@ -1,5 +1,6 @@
 import { renderText } from '../../cards/text';
 import type { CardView } from '../../cards/model';
+import { markdown, md } from '../../handlers/views';
 
 const approval: CardView = {
   kind: 'approval',
@@ -29,6 +30,6 @@ describe('plain-text renderer', () => {
   });
 
   it('renders markdown as title and body', () => {
-    expect(renderText([{ type: 'markdown', title: '超时提醒', text: '**3** 个审批超时' }])).toBe('超时提醒\n**3** 个审批超时');
+    expect(renderText([markdown('超时提醒', md`**${3}** 个审批超时`)])).toBe('超时提醒\n**3** 个审批超时');
   });
 });

@@ -1,6 +1,7 @@
 // Follow-up nudges, the weekly team digest, contract expiry and the daily digest, walked hour by hour.
 
 import { silentLogger } from '../../bot/logger';
+import { renderText } from '../../cards/text';
 import { noticesJob } from '../../schedules/jobs';
 import { Scheduler } from '../../schedules/scheduler';
 import { createLeaseStore } from '../../storage/repositories';
@@ -97,6 +98,6 @@ it('posts one digest a working day per channel, about the kinds routed to it, an
     { key: 'digest:approvals:2026-12-01', at: at('2026-12-01T09:00').toISOString() },
   ]);
   const sales = h.notifier.delivered.find((m) => m.dedupeKey === 'digest:sales:2026-12-01')!;
-  expect(JSON.stringify(sales.views)).toContain('逾期跟进 1');
-  expect(JSON.stringify(sales.views)).not.toContain('超时审批');
+  expect(renderText(sales.views)).toContain('逾期跟进 1');
+  expect(renderText(sales.views)).not.toContain('超时审批');
 });

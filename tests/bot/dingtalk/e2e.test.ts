@@ -12,6 +12,7 @@ import { SlidingWindowLimiter } from '../../../bot/rate-limit';
 import { silentLogger } from '../../../bot/logger';
 import { NotifierRouter } from '../../../bot/notifier-router';
 import { createServer } from '../../../bot/server';
+import { markdown, md } from '../../../handlers/views';
 import { FakeDingtalk } from '../../fakes/dingtalk';
 import { EXAMPLE_POLICY, FakeClock } from '../../support/harness';
 
@@ -265,7 +266,7 @@ describe('signed group robot', () => {
   it('sends 20 alerts a minute; the 21st waits in the outbox (never provoking the 10-minute throttle)', async () => {
     for (let i = 1; i <= 21; i++) {
       await rig.app.uow.run((tx) =>
-        rig.app.deps.repos.outbox.enqueue(tx, { dedupeKey: `alert:${i}`, to: { kind: 'channel', channel: 'approvals' }, views: [{ type: 'markdown', title: '审批超时', text: `第 ${i} 条` }] }, new Date()),
+        rig.app.deps.repos.outbox.enqueue(tx, { dedupeKey: `alert:${i}`, to: { kind: 'channel', channel: 'approvals' }, views: [markdown('审批超时', md`第 ${i} 条`)] }, new Date()),
       );
     }
     await rig.app.outbox.deliverDue();

@@ -1,6 +1,7 @@
 // WeCom end to end: the real Koa server and dispatch path against the fake WeCom on 127.0.0.1.
 
 import { encryptMessage, signatureOf } from '../../../bot/wecom/crypto';
+import { markdown, md } from '../../../handlers/views';
 import { SETTINGS, startRig, stopRig, type Rig } from '../../support/wecom-rig';
 
 let rig: Rig;
@@ -154,7 +155,7 @@ it('refreshes an expired token transparently (42001) and once for 40014', async 
 describe('group robot alerts', () => {
   const alert = (i: number) =>
     rig.app.uow.run((tx) =>
-      rig.app.deps.repos.outbox.enqueue(tx, { dedupeKey: `alert:${i}`, to: { kind: 'channel', channel: 'approvals' }, views: [{ type: 'markdown', title: '审批超时', text: `第 ${i} 条` }] }, rig.clock.now()),
+      rig.app.deps.repos.outbox.enqueue(tx, { dedupeKey: `alert:${i}`, to: { kind: 'channel', channel: 'approvals' }, views: [markdown('审批超时', md`第 ${i} 条`)] }, rig.clock.now()),
     );
 
   it('sends at most 20 a minute per robot; the 21st waits in the outbox and goes out the next minute', async () => {
