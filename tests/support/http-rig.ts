@@ -33,6 +33,9 @@ export interface HttpRig {
   dingtalkUrl: string;
   /** Every log line, parsed. */
   logs: { level: string; msg: string; [k: string]: unknown }[];
+  /** Waits for the processing the callbacks started in the background (which also delivers). */
+  idle(): Promise<void>;
+  /** idle, then one more outbox run. */
   settle(): Promise<void>;
   count(table: string): Promise<number>;
   /** Rows in the tables an unauthenticated request must never write to. */
@@ -82,12 +85,18 @@ export async function startHttpRig(options: { dingtalkWindowSeconds?: number; we
     wecomUrl: wecom.callbackUrl,
     dingtalkUrl: `${base}${DINGTALK_CALLBACK_PATH}`,
     logs,
+    idle: () => background.idle(),
     async settle() {
       await background.idle();
       await app.outbox.deliverDue();
     },
     count,
-    writes: async () => ({ inbox: await count('inbox'), outbox: await count('outbox'), spent: await count('spent_signature') }),
+    async writes() {
+      const [row] = await app.dataSource.query(
+        'SELECT (SELECT COUNT(*) FROM inbox) AS inbox, (SELECT COUNT(*) FROM outbox) AS outbox, (SELECT COUNT(*) FROM spent_signature) AS spent',
+      );
+      return { inbox: Number(row.inbox), outbox: Number(row.outbox), spent: Number(row.spent) };
+    },
   };
 }
 
