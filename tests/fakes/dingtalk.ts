@@ -47,6 +47,8 @@ export class FakeDingtalk {
   baseUrl = '';
   /** How long the session webhooks of new messages really work (the payload always says 90 min). */
   sessionTtlMs = 90 * 60_000;
+  /** When set, the session webhook answers 307 to this URL (a compromised or misbehaving endpoint). */
+  sessionRedirect?: string;
 
   private server!: http.Server;
   private wss!: WebSocketServer;
@@ -285,6 +287,10 @@ export class FakeDingtalk {
       return this.json(res, 200, { accessToken: token, expireIn: 7200 });
     }
     if (key === 'POST /robot/sendBySession') {
+      if (this.sessionRedirect) {
+        res.writeHead(307, { location: this.sessionRedirect }).end();
+        return;
+      }
       const session = url.searchParams.get('session') ?? '';
       const expiry = this.sessions.get(session);
       const accepted = expiry !== undefined && expiry > this.now();

@@ -196,6 +196,13 @@ describe('reply URLs', () => {
     expect(rig.logs).toContainEqual(expect.objectContaining({ msg: 'DingTalk session webhook not on DINGTALK_OAPI_BASE; using the robot API' }));
   });
 
+  it('does not follow a redirect from the session webhook: the reply goes through the robot API', async () => {
+    rig.dingtalk.sessionRedirect = `http://127.0.0.1:${attackerPort}/collect`;
+    await say('zhangsan01', '帮助');
+    expect(attackerHits).toEqual([]);
+    expect(rig.dingtalk.oto.map((m) => String(m.msgParam))).toEqual([expect.stringContaining('新建合同')]);
+  });
+
   it('still replies through a genuine session webhook', async () => {
     await say('zhangsan01', '帮助');
     expect(rig.dingtalk.sessionPosts).toEqual([expect.objectContaining({ accepted: true })]);
