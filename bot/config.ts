@@ -40,6 +40,8 @@ const envSchema = z.object({
   WECOM_TOKEN: z.string().optional(),
   WECOM_ENCODING_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'expected the 43-character EncodingAESKey').optional(),
   WECOM_API_BASE: z.url().default('https://qyapi.weixin.qq.com'),
+  // WeCom documents no window; its retries come within seconds (3 tries, 5 s apart).
+  WECOM_CALLBACK_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   DINGTALK_CLIENT_ID: z.string().optional(),
   DINGTALK_CLIENT_SECRET: z.string().optional(),
   DINGTALK_ROBOT_CODE: z.string().optional(),
@@ -48,6 +50,8 @@ const envSchema = z.object({
   DINGTALK_GATEWAY_URL: z.url().default('https://api.dingtalk.com/v1.0/gateway/connections/open'),
   DINGTALK_API_BASE: z.url().default('https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: z.url().default('https://oapi.dingtalk.com'),
+  // HTTP mode: DingTalk itself accepts a timestamp within 1 h; the shorter, the shorter a replay lasts.
+  DINGTALK_HTTP_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
 });
 
 export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
@@ -71,6 +75,8 @@ export interface WecomSettings {
   token: string;
   encodingAesKey: string;
   apiBase: string;
+  /** How far a callback's timestamp may be from now (default 300 s). */
+  callbackWindowSeconds?: number;
 }
 
 const WECOM_KEYS = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'] as const;
@@ -87,6 +93,7 @@ export function wecomSettings(env: Env): WecomSettings | null {
     token: env.WECOM_TOKEN!,
     encodingAesKey: env.WECOM_ENCODING_AES_KEY!,
     apiBase: env.WECOM_API_BASE,
+    callbackWindowSeconds: env.WECOM_CALLBACK_WINDOW_SECONDS,
   };
 }
 
@@ -99,6 +106,8 @@ export interface DingtalkSettings {
   gatewayUrl: string;
   apiBase: string;
   oapiBase: string;
+  /** HTTP mode: how far a request's signed timestamp may be from now (default 300 s, at most 3600). */
+  httpWindowSeconds?: number;
 }
 
 /** DingTalk's settings when the app credentials are given, null when neither is. */
@@ -116,6 +125,7 @@ export function dingtalkSettings(env: Env): DingtalkSettings | null {
     gatewayUrl: env.DINGTALK_GATEWAY_URL,
     apiBase: env.DINGTALK_API_BASE,
     oapiBase: env.DINGTALK_OAPI_BASE,
+    httpWindowSeconds: env.DINGTALK_HTTP_WINDOW_SECONDS,
   };
 }
 
@@ -412,5 +422,17 @@ export function loadPolicy(env: Env, log: (message: string) => void, cwd = proce
     file = path.resolve(cwd, 'policy.example.yaml');
     log(`policy.yaml not found: using ${path.basename(file)} (copy it to policy.yaml to make it yours)`);
   }
-  return parsePolicy(fs.readFileSync(file, 'utf8'), path.relative(cwd, file) || file);
+  return parsePolicy(readPolicyText(file, env.POLICY_FILE ? 'POLICY_FILE' : 'the policy file'), path.relative(cwd, file) || file);
+}
+
+/** The file's text; a folder or an unreadable file is a ConfigError naming what to fix. */
+function readPolicyText(file: string, name: string): string {
+  try {
+    if (fs.statSync(file).isDirectory()) throw new ConfigError(`${name}: ${file} is a folder; set POLICY_FILE to a YAML file such as policy.yaml`);
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`${name}: cannot read ${file} (${code}); check that it exists and is readable, or set POLICY_FILE to another file`);
+  }
 }

@@ -1,19 +1,28 @@
 // Composition root: config → storage → platforms → server → schedules and outbox loop; graceful stop.
 
 import 'reflect-metadata';
-import type { Server } from 'node:http';
+import { DatabaseConfigError, withoutSecretsOf } from '../storage/data-source';
 import { ConfigError } from './config';
 import { startBot } from './platforms';
-import { createServer } from './server';
+import { createServer, listen, SERVER_LIMITS } from './server';
 
 export async function main(): Promise<void> {
   const { env, log, policy, app, background, routes, stream, scheduler, jobs } = await startBot();
   const resumed = await app.dispatcher.resumeUnfinished();
   if (resumed) log.info('resumed unfinished inbound events', { count: resumed });
 
-  const server: Server = createServer({ dataSource: app.dataSource, log, routes }).listen(env.PORT, () =>
-    log.info('contract-bot listening', { port: env.PORT, policy: policy.file, database: env.DATABASE_URL.split(':')[0] }),
-  );
+  const server = await listen(createServer({ dataSource: app.dataSource, log, routes }), env.PORT).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE' || error.code === 'EACCES'
+      ? new ConfigError(`PORT: cannot listen on port ${env.PORT} (${error.code}); choose a free port`)
+      : error;
+  });
+  log.info('contract-bot listening', {
+    port: env.PORT,
+    policy: policy.file,
+    database: env.DATABASE_URL.split(':')[0],
+    headersTimeoutMs: SERVER_LIMITS.headersTimeoutMs,
+    requestTimeoutMs: SERVER_LIMITS.requestTimeoutMs,
+  });
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void stream?.start();
   scheduler.start(jobs);
@@ -39,9 +48,21 @@ export async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/**
+ * What to print when start-up fails: one line for a configuration mistake (it names the variable
+ * and what to do); the stack for anything else, a real fault. Never the database password.
+ */
+export function startupFailure(error: unknown, databaseUrl = process.env.DATABASE_URL ?? ''): string {
+  const text =
+    error instanceof ConfigError || error instanceof DatabaseConfigError
+      ? `Configuration error: ${error.message.replace(/\s*\n\s*/g, ' ')}`
+      : String((error as Error)?.stack ?? error);
+  return databaseUrl ? withoutSecretsOf(databaseUrl, text) : text;
+}
+
 if (require.main === module) {
   main().catch((error) => {
-    process.stderr.write(`${error instanceof ConfigError ? `Configuration error: ${error.message}` : (error as Error).stack}\n`);
+    process.stderr.write(`${startupFailure(error)}\n`);
     process.exit(1);
   });
 }

@@ -162,3 +162,33 @@ it('npm start\'s entry point serves /healthz on PORT and stops cleanly on SIGTER
   expect(await exited).toBe(0);
   expect(logs).toContain('"msg":"stopping"');
 }, 60_000);
+
+it('npm start\'s entry point stops on a configuration mistake with one line that names the variable, never the password', async () => {
+  const folder = path.join(work, 'a-folder');
+  fs.mkdirSync(folder, { recursive: true });
+  const file = path.join(work, 'a-file');
+  fs.writeFileSync(file, 'x');
+  const run = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(build, 'bot/main.js')], {
+        cwd: work,
+        env: { ...process.env, PORT: '0', POLICY_FILE: policyFile, LOG_LEVEL: 'error', NODE_PATH: path.join(ROOT, 'node_modules'), ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ DATABASE_URL: 'postgress://bob:s3cr3t@db.internal:5432/contracts' }, /^Configuration error: DATABASE_URL "postgress:\/\/\*\*\*@db\.internal:5432\/contracts": unknown kind of database/],
+    [{ DATABASE_URL: `sqlite:${path.join(file, 'db', 'bot.sqlite')}` }, /^Configuration error: DATABASE_URL: cannot create the folder .* \(ENOTDIR\); choose a writable path/],
+    [{ DATABASE_URL: `sqlite:${path.join(work, 'config.sqlite')}`, POLICY_FILE: folder }, /^Configuration error: POLICY_FILE: .*a-folder is a folder; set POLICY_FILE to a YAML file/],
+  ];
+  for (const [env, message] of cases) {
+    const { code, stderr } = await run(env);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1); // no stack trace
+    expect(stderr).not.toContain('s3cr3t');
+  }
+}, 60_000);

@@ -100,7 +100,8 @@ export class DingtalkApi {
   async replyBySession(url: string, body: Record<string, unknown>): Promise<void> {
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      // redirect: manual, so a 3xx cannot carry the reply to another host; it counts as expired.
+      response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     } catch (error) {
       throw new DeliveryError(`DingTalk sessionWebhook: ${(error as Error).message}`);
     }

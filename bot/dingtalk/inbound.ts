@@ -17,6 +17,8 @@ export interface InboundDeps {
   background: BackgroundWork;
   deliver: () => Promise<unknown>;
   log: Logger;
+  /** DINGTALK_OAPI_BASE: the only host a message's sessionWebhook may point to. */
+  oapiBase: string;
 }
 
 function parseData(frame: DWClientDownStream): unknown {
@@ -35,12 +37,12 @@ export function clickerCardUpdate(views: View[]): Record<string, unknown> | null
 }
 
 export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps): void {
-  const { dispatcher, background, deliver, log } = deps;
+  const { dispatcher, background, deliver, log, oapiBase } = deps;
   const ack = (frame: DWClientDownStream, response: unknown = null) => client.socketCallBackResponse(frame.headers.messageId, response);
 
   client.registerCallbackListener(TOPIC_ROBOT, (frame) => {
     background.start('dingtalk robot message', async () => {
-      const event = normalizeRobotMessage(parseData(frame));
+      const event = normalizeRobotMessage(parseData(frame), oapiBase);
       if (!event) {
         log.info('DingTalk message ignored (not text, or not parseable)', { messageId: frame.headers.messageId });
         return ack(frame);

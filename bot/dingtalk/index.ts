@@ -4,14 +4,16 @@
 import type Router from '@koa/router';
 import type { Clock } from '../../handlers/ports';
 import { createCardDeliveryStore } from '../../storage/repositories';
+import { createSpentSignatureStore } from '../../storage/repositories/spent-signatures';
 import type { App } from '../app';
 import type { BackgroundWork } from '../background';
 import type { DingtalkSettings, Policy } from '../config';
 import type { Logger } from '../logger';
 import { DingtalkApi } from './api';
-import { dingtalkHttpRoutes } from './http-callback';
+import { DEFAULT_DINGTALK_WINDOW_SECONDS, dingtalkHttpRoutes } from './http-callback';
 import { listenToStream } from './inbound';
 import { DingtalkNotifier } from './notifier';
+import { ReplayGuard } from './replay-guard';
 import { DingtalkStreamClient } from './stream';
 
 export interface DingtalkConnection {
@@ -46,9 +48,11 @@ export function connectDingtalk(options: {
     clock,
     log,
   });
-  const inbound = { dispatcher: app.dispatcher, background, deliver: () => app.outbox.deliverDue(), log };
+  const inbound = { dispatcher: app.dispatcher, background, deliver: () => app.outbox.deliverDue(), log, oapiBase: settings.oapiBase };
   if (settings.mode === 'http') {
-    return { notifier, routes: [dingtalkHttpRoutes({ ...inbound, appSecret: settings.clientSecret, clock })] };
+    const windowSeconds = settings.httpWindowSeconds;
+    const replayGuard = new ReplayGuard({ uow: app.uow, store: createSpentSignatureStore(), clock, log, windowMs: (windowSeconds ?? DEFAULT_DINGTALK_WINDOW_SECONDS) * 1000 });
+    return { notifier, routes: [dingtalkHttpRoutes({ ...inbound, appSecret: settings.clientSecret, clock, replayGuard, windowSeconds })] };
   }
   const stream = new DingtalkStreamClient({
     clientId: settings.clientId,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseCardActionKey } from '../../cards/action-key';
 import type { NormalizedEvent } from '../events';
+import { trustedSessionWebhook } from './session-webhook';
 
 export const robotMessageSchema = z.object({
   msgId: z.string().min(1),
@@ -22,11 +23,16 @@ const cardCallbackSchema = z.object({
   value: z.string().optional(),
 });
 
-/** A robot message; null for payloads that are not text (pictures, files …) or do not parse. */
-export function normalizeRobotMessage(payload: unknown): NormalizedEvent | null {
+/**
+ * A robot message; null for payloads that are not text (pictures, files …) or do not parse. A
+ * sessionWebhook that is not DingTalk's reply endpoint on `oapiBase` is dropped here, so it is never
+ * stored; the reply then goes through the robot API.
+ */
+export function normalizeRobotMessage(payload: unknown, oapiBase: string): NormalizedEvent | null {
   const parsed = robotMessageSchema.safeParse(payload);
   if (!parsed.success || parsed.data.msgtype !== 'text' || !parsed.data.text) return null;
   const m = parsed.data;
+  const webhook = m.sessionWebhook && m.sessionWebhookExpiredTime ? trustedSessionWebhook(m.sessionWebhook, oapiBase) : null;
   return {
     kind: 'message.text',
     platform: 'dingtalk',
@@ -35,7 +41,7 @@ export function normalizeRobotMessage(payload: unknown): NormalizedEvent | null 
     conversation: { id: m.conversationId, type: m.conversationType === '2' ? 'group' : 'direct' },
     // In groups the @mention is stripped but leaves a leading space.
     text: m.text!.content.trim(),
-    ...(m.sessionWebhook && m.sessionWebhookExpiredTime ? { replyWebhook: { url: m.sessionWebhook, expiresAt: m.sessionWebhookExpiredTime } } : {}),
+    ...(webhook ? { replyWebhook: { url: webhook, expiresAt: m.sessionWebhookExpiredTime! } } : {}),
   };
 }
 

@@ -12,13 +12,14 @@ import type { PlatformNotifier } from '../notifier-router';
 import { SlidingWindowLimiter } from '../rate-limit';
 import { SessionExpired, type DingtalkApi } from './api';
 import { sendRobotWebhook } from './robot-webhook';
+import { trustedSessionWebhook } from './session-webhook';
 
 export interface DingtalkNotifierDeps {
   api: DingtalkApi;
   directory: Directory;
   /** Interactive card template id; without it cards go out as markdown with commands. */
   cardTemplateId?: string;
-  /** Session webhooks are only trusted under this base (they arrive in inbound payloads). */
+  /** Session webhooks are only trusted on this base's host (they arrive in inbound payloads). */
   oapiBase: string;
   callbackType: 'STREAM' | 'HTTP';
   robots: Record<string, { webhook: string; secret?: string } | undefined>;
@@ -80,10 +81,13 @@ export class DingtalkNotifier implements PlatformNotifier {
     const md = robotMarkdown(views);
     const to = message.to;
     const webhook = to.kind === 'conversation' ? to.replyWebhook : undefined;
-    if (webhook && webhook.url.startsWith(this.d.oapiBase) && webhook.expiresAt > this.d.clock.now().getTime() + 60_000) {
+    // Checked again here: rows stored before normalize checked them, or by an older version.
+    const url = webhook ? trustedSessionWebhook(webhook.url, this.d.oapiBase) : null;
+    if (webhook && !url) this.d.log.warn('DingTalk session webhook not on DINGTALK_OAPI_BASE; using the robot API', { id: message.id });
+    if (webhook && url && webhook.expiresAt > this.d.clock.now().getTime() + 60_000) {
       try {
         const at = to.kind === 'conversation' && to.conversationType === 'group' && staffId ? { at: { atUserIds: [staffId] } } : {};
-        await this.d.api.replyBySession(webhook.url, { msgtype: 'markdown', markdown: md, ...at });
+        await this.d.api.replyBySession(url, { msgtype: 'markdown', markdown: md, ...at });
         return;
       } catch (error) {
         if (!(error instanceof SessionExpired)) throw error;

@@ -1,13 +1,15 @@
 // GET/POST /wecom/callback: WeCom's URL verification and encrypted message push (platforms.md §B1).
-// Verify the signature over exactly what arrived, decrypt, check the corp id, record the event in the
-// inbox, answer 200 with an empty body at once (WeCom retries after 5 s), then process.
+// Verify the signature over exactly what arrived and its timestamp, decrypt, check the corp id,
+// record the event in the inbox, answer 200 with an empty body at once (WeCom retries after 5 s),
+// then process.
 
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import type { Clock } from '../../handlers/ports';
 import type { Dispatcher } from '../dispatch';
 import type { BackgroundWork } from '../background';
 import type { Logger } from '../logger';
-import { readRawBody } from '../raw-body';
+import { clientIp, isRefusal, readRawBody } from '../raw-body';
 import { decryptMessage, verifySignature, WecomCryptoError, type AesKey } from './crypto';
 import { normalizeWecom } from './normalize';
 import { field, parseWecomXml, XmlError } from './xml';
@@ -21,11 +23,15 @@ export interface WecomCallbackDeps {
   /** Delivers the outbox after an event was processed. */
   deliver: () => Promise<unknown>;
   log: Logger;
+  clock: Clock;
+  /** How far a callback's timestamp may be from now; default 300 s (see README). */
+  windowSeconds?: number;
   maxBodyBytes?: number;
 }
 
 export const WECOM_CALLBACK_PATH = '/wecom/callback';
 const DEFAULT_MAX_BODY = 64 * 1024; // a WeCom push is a few KB; anything near this is not WeCom
+export const DEFAULT_WECOM_WINDOW_SECONDS = 300;
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -57,11 +63,20 @@ function decrypt(deps: WecomCallbackDeps, encrypted: string): string {
   }
 }
 
+/**
+ * The signature, then the timestamp (seconds) it covers: a signed request replayed later than the
+ * window is refused with 403. WeCom sends its retries within seconds (3 tries, 5 s apart).
+ */
 function verify(deps: WecomCallbackDeps, ctx: Context, encrypted: string): void {
   const signature = ctx.query.msg_signature;
   if (typeof signature !== 'string' || !signature) throw new HttpError(401, 'missing msg_signature');
-  const ok = verifySignature(deps.token, { signature, timestamp: query(ctx, 'timestamp'), nonce: query(ctx, 'nonce'), encrypted });
+  const timestamp = query(ctx, 'timestamp');
+  const ok = verifySignature(deps.token, { signature, timestamp, nonce: query(ctx, 'nonce'), encrypted });
   if (!ok) throw new HttpError(401, 'bad signature');
+  const windowMs = (deps.windowSeconds ?? DEFAULT_WECOM_WINDOW_SECONDS) * 1000;
+  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(deps.clock.now().getTime() - Number(timestamp) * 1000) > windowMs) {
+    throw new HttpError(403, 'stale timestamp');
+  }
 }
 
 async function handleErrors(ctx: Context, deps: WecomCallbackDeps, work: () => Promise<void>): Promise<void> {
@@ -69,7 +84,7 @@ async function handleErrors(ctx: Context, deps: WecomCallbackDeps, work: () => P
     await work();
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
-    deps.log.warn('wecom callback rejected', { status: error.status, reason: error.message, ip: ctx.ip });
+    deps.log.warn('wecom callback rejected', { status: error.status, reason: error.message, ip: clientIp(ctx) });
     ctx.status = error.status;
     ctx.body = '';
   }
@@ -91,7 +106,7 @@ export function wecomCallbackRoutes(deps: WecomCallbackDeps) {
     router.post(WECOM_CALLBACK_PATH, (ctx) =>
       handleErrors(ctx, deps, async () => {
         const body = await readRawBody(ctx, limit);
-        if (!body) throw new HttpError(413, 'body too large');
+        if (isRefusal(body)) throw new HttpError(body.refused, body.reason);
         const envelope = parseXml(body.toString('utf8'));
         const encrypted = field(envelope, 'Encrypt');
         if (!encrypted) throw new HttpError(403, 'plaintext message refused'); // only encrypted mode is accepted

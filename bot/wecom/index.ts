@@ -32,6 +32,8 @@ export function connectWecom(options: {
     background,
     deliver: () => app.outbox.deliverDue(),
     log,
+    clock,
+    windowSeconds: settings.callbackWindowSeconds,
   });
   return { notifier, routes };
 }

@@ -6,6 +6,7 @@ import { CustomerEntity } from './customer.entity';
 import { FollowUpEntity } from './follow-up.entity';
 import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
 import { PersonEntity, PersonIdentityEntity } from './person.entity';
+import { SpentSignatureEntity } from './spent-signature.entity';
 
 export {
   ApprovalStepEntity,
@@ -21,6 +22,7 @@ export {
   PersonEntity,
   PersonIdentityEntity,
   SequenceEntity,
+  SpentSignatureEntity,
 };
 
 export const ENTITIES = [
@@ -37,4 +39,5 @@ export const ENTITIES = [
   OutboxEntity,
   JobLeaseEntity,
   CardDeliveryEntity,
+  SpentSignatureEntity,
 ];

@@ -15,12 +15,14 @@ describe('environment', () => {
       DINGTALK_GATEWAY_URL: 'https://api.dingtalk.com/v1.0/gateway/connections/open',
       DINGTALK_API_BASE: 'https://api.dingtalk.com',
       DINGTALK_OAPI_BASE: 'https://oapi.dingtalk.com',
+      WECOM_CALLBACK_WINDOW_SECONDS: 300,
+      DINGTALK_HTTP_WINDOW_SECONDS: 300,
     });
   });
   it('takes WeCom settings all together or not at all', () => {
     const all = { WECOM_CORP_ID: 'ww1', WECOM_AGENT_ID: '1000002', WECOM_SECRET: 's', WECOM_TOKEN: 't', WECOM_ENCODING_AES_KEY: 'a'.repeat(43) };
     expect(wecomSettings(loadEnv({}))).toBeNull();
-    expect(wecomSettings(loadEnv(all))).toEqual({ corpId: 'ww1', agentId: 1000002, secret: 's', token: 't', encodingAesKey: 'a'.repeat(43), apiBase: 'https://qyapi.weixin.qq.com' });
+    expect(wecomSettings(loadEnv(all))).toEqual({ corpId: 'ww1', agentId: 1000002, secret: 's', token: 't', encodingAesKey: 'a'.repeat(43), apiBase: 'https://qyapi.weixin.qq.com', callbackWindowSeconds: 300 });
     expect(() => wecomSettings(loadEnv({ ...all, WECOM_SECRET: '' }))).toThrow(/set WECOM_SECRET too/);
     expect(() => loadEnv({ WECOM_ENCODING_AES_KEY: 'short' })).toThrow(/WECOM_ENCODING_AES_KEY/);
   });

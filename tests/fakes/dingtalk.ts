@@ -47,6 +47,8 @@ export class FakeDingtalk {
   baseUrl = '';
   /** How long the session webhooks of new messages really work (the payload always says 90 min). */
   sessionTtlMs = 90 * 60_000;
+  /** When set, the session webhook answers 307 to this URL (a compromised or misbehaving endpoint). */
+  sessionRedirect?: string;
 
   private server!: http.Server;
   private wss!: WebSocketServer;
@@ -155,6 +157,22 @@ export class FakeDingtalk {
 
   /** A robot message (topic /v1.0/im/bot/messages/get); returns the frame's messageId. */
   pushRobotMessage(p: { staffId: string; text: string; group?: string; msgId?: string; nick?: string }): { messageId: string; msgId: string; session: string } {
+    const { payload, msgId, session } = this.robotMessage(p);
+    return { messageId: this.push('CALLBACK', '/v1.0/im/bot/messages/get', payload), msgId, session };
+  }
+
+  /**
+   * HTTP mode (platforms.md §A4.5): the body and the headers DingTalk would POST to the bot's
+   * callback URL, signed with the current timestamp (ms) of this fake's clock.
+   */
+  httpRequest(payload: unknown): { headers: Record<string, string>; body: string } {
+    const timestamp = String(this.now());
+    const sign = createHmac('sha256', this.opts.clientSecret).update(`${timestamp}\n${this.opts.clientSecret}`).digest('base64');
+    return { headers: { 'content-type': 'application/json; charset=utf-8', timestamp, sign }, body: JSON.stringify(payload) };
+  }
+
+  /** A robot message's payload, as pushed in Stream mode or POSTed in HTTP mode; its session webhook works. */
+  robotMessage(p: { staffId: string; text: string; group?: string; msgId?: string; nick?: string }): { payload: Record<string, unknown>; msgId: string; session: string } {
     const msgId = p.msgId ?? `msgid_${++this.seq}`;
     const session = `session_${++this.seq}`;
     const createAt = this.now();
@@ -178,12 +196,17 @@ export class FakeDingtalk {
       msgtype: 'text',
       text: { content: p.group ? ` ${p.text}` : p.text }, // the @mention is stripped, leaving a space
     };
-    return { messageId: this.push('CALLBACK', '/v1.0/im/bot/messages/get', payload), msgId, session };
+    return { payload, msgId, session };
   }
 
   /** A card button click (topic /v1.0/card/instances/callback). */
   pushCardClick(p: { staffId: string; outTrackId: string; params: Record<string, string> }): string {
-    return this.push('CALLBACK', '/v1.0/card/instances/callback', {
+    return this.push('CALLBACK', '/v1.0/card/instances/callback', this.cardClick(p));
+  }
+
+  /** A card button click's payload, as pushed in Stream mode or POSTed in HTTP mode. */
+  cardClick(p: { staffId: string; outTrackId: string; params: Record<string, string> }): Record<string, unknown> {
+    return {
       type: 'actionCallback',
       outTrackId: p.outTrackId,
       corpId: 'ding-corp',
@@ -192,7 +215,7 @@ export class FakeDingtalk {
       spaceType: 'IM_ROBOT',
       spaceId: p.staffId,
       content: JSON.stringify({ cardPrivateData: { actionIds: ['action'], params: p.params } }),
-    });
+    };
   }
 
   /** Sends a frame again as DingTalk does when it believes the ack was lost. */
@@ -264,6 +287,10 @@ export class FakeDingtalk {
       return this.json(res, 200, { accessToken: token, expireIn: 7200 });
     }
     if (key === 'POST /robot/sendBySession') {
+      if (this.sessionRedirect) {
+        res.writeHead(307, { location: this.sessionRedirect }).end();
+        return;
+      }
       const session = url.searchParams.get('session') ?? '';
       const expiry = this.sessions.get(session);
       const accepted = expiry !== undefined && expiry > this.now();

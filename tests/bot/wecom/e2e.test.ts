@@ -104,8 +104,9 @@ describe('bad requests are rejected, store nothing, and the server keeps serving
   const post = async (query: URLSearchParams | string, body: string | Buffer) =>
     (await fetch(`${rig.fake.callbackUrl}?${query}`, { method: 'POST', body })).status;
   const signed = (encrypted: string) => {
-    const q = new URLSearchParams({ timestamp: '1700000000', nonce: '42' });
-    q.set('msg_signature', signatureOf(SETTINGS.token, '1700000000', '42', encrypted));
+    const timestamp = String(Math.floor(rig.clock.now().getTime() / 1000));
+    const q = new URLSearchParams({ timestamp, nonce: '42' });
+    q.set('msg_signature', signatureOf(SETTINGS.token, timestamp, '42', encrypted));
     return q;
   };
   const envelope = (encrypted: string) => `<xml><ToUserName><![CDATA[${SETTINGS.corpId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>`;
