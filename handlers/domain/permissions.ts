@@ -33,8 +33,20 @@ export function canReadContract(
 export const canReadCustomer = (directory: Directory, person: Person, ownerId: string): boolean =>
   isOwnerOrAbove(directory, person, ownerId) || holds(person, READ_ALL_ROLES);
 
+/** Roles that may log a follow-up with any customer. */
+export const FOLLOW_UP_ALL_ROLES: Role[] = ['gm', 'admin'];
+
 /** Logging a follow-up: the customer's owner, their managers, gm and admin. */
 export const canFollowUp = (directory: Directory, person: Person, ownerId: string): boolean =>
-  isOwnerOrAbove(directory, person, ownerId) || holds(person, ['gm', 'admin']);
+  isOwnerOrAbove(directory, person, ownerId) || holds(person, FOLLOW_UP_ALL_ROLES);
+
+/**
+ * The owners whose customers a person may see for `purpose`, or null for everyone's: the same rule as
+ * canReadCustomer / canFollowUp, turned around so a look-up can be limited to them before any work.
+ */
+export function customerOwnersVisibleTo(directory: Directory, person: Person, purpose: 'read' | 'follow_up'): string[] | null {
+  if (holds(person, purpose === 'read' ? READ_ALL_ROLES : FOLLOW_UP_ALL_ROLES)) return null;
+  return [person.id, ...directory.reportsOf(person.id).map((p) => p.id)];
+}
 
 export const canSign = (person: Person, ownerId: string): boolean => person.id === ownerId || holds(person, SIGN_ROLES);
