@@ -184,7 +184,7 @@ function transferTarget(deps: Deps, reference: string, contractNo: string): Pers
   const first = found.candidates[0]!;
   throw new AppError(
     'invalid_input',
-    `通讯录里有 ${found.candidates.length} 位「${reference}」：${list}。请用账号指明转交给谁，例：转交 ${contractNo} ${first.id}`,
+    `通讯录里有 ${found.candidates.length} 位「${first.name}」：${list}。请用账号指明转交给谁，例：转交 ${contractNo} ${first.id}`,
   );
 }
 
