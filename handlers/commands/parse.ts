@@ -419,7 +419,7 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
     case 'edit': {
       const { contractNo, tail } = contractHead(rest);
       const { positional, fields } = splitFields(tail, CONTRACT_FIELDS, '修改');
-      if (positional) throw new Invalid('字段', `「${positional}」前面缺少字段名，请写成 字段:值，如 金额:60万`, 'amount');
+      if (positional) throw new Invalid('字段', `「${quote(positional)}」前面缺少字段名，请写成 字段:值，如 金额:60万`, 'amount');
       if (Object.keys(fields).length === 0) throw new Invalid('字段', '请写出要修改的字段和新值，如 金额:60万', 'amount');
       return { name, contractNo, changes: contractFields(fields, env) };
     }
