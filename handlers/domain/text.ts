@@ -15,16 +15,16 @@ const LINE_BREAK = /\r\n|[\r\u0085\u2028\u2029\u000b\u000c]/g;
 const ODD_SPACE = /[^\S\n ]/g;
 
 /**
- * The full-width punctuation of Chinese prose (，：；！？（）［］｛｝～ …). NFKC would turn it into ASCII
- * (`同意，注意回款` → `同意,注意回款`), which reads wrong in Chinese; Unicode itself advises against
- * folding prose wholesale. Comparisons do not care: customer names drop punctuation before comparing.
+ * The punctuation Chinese input methods type that NFKC would turn into ASCII: ！（），：；？～ and the
+ * ellipsis …… (`同意，注意回款` → `同意,注意回款` reads wrong in Chinese; Unicode itself advises
+ * against folding prose wholesale). Comparisons do not care: customer names drop punctuation first.
  */
-const CHINESE_PUNCTUATION = /[\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff60]/;
+const CHINESE_PUNCTUATION = /[\uff01\uff08\uff09\uff0c\uff1a\uff1b\uff1f\uff5e\u2026]/;
 const REST = new RegExp(`[^${CHINESE_PUNCTUATION.source.slice(1, -1)}]+`, 'g');
 
 /**
- * NFKC (full-width letters and digits, compatibility ideographs, ligatures and odd spaces folded; the
- * full-width punctuation of Chinese kept), invisible characters removed, line breaks as `\n`, other
+ * NFKC (full-width letters, digits and symbols, compatibility ideographs, ligatures and odd spaces
+ * folded; the punctuation of Chinese prose kept), invisible characters removed, line breaks as `\n`, other
  * whitespace as a space. Keeps newlines.
  */
 export function cleanMultiline(text: string): string {
