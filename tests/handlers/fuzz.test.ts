@@ -1,6 +1,7 @@
 // Fuzzing the command parser and the real dispatcher (in-memory SQLite, real migrations) with random
 // and mangled command lines: keywords with random fields, huge values, invisible and bidi characters,
-// property-name keys and values, odd unicode, numbers at the edges. About 10,500 cases per run:
+// property-name keys and values, odd unicode, numbers at the edges; and valid commands with one value
+// replaced, which reach the use-cases. 10,500 cases per run (8,000 parser, 2,500 dispatcher):
 // - the parser never throws; a refusal names its field with an example that parses; what it accepts
 //   is normalised (no invisible characters, single-line fields on one line) and within the limits;
 // - the dispatcher never throws and never answers with the internal-error reply; whatever it refuses
@@ -13,7 +14,7 @@ import { FIELD_LIMITS } from '../../handlers/commands/limits';
 import { parseCommand } from '../../handlers/commands/parse';
 import { charLength } from '../../handlers/domain/text';
 import type { CardAction } from '../../handlers/ports';
-import { anyText, commandLine, fieldValue, KEYWORDS } from '../support/command-lines';
+import { anyText, commandLine, fieldValue, KEYWORDS, nearlyValidLine } from '../support/command-lines';
 import { databaseFingerprint, startHarness, type Harness } from '../support/harness';
 
 const env = { now: new Date('2026-11-23T02:00:00Z'), timezone: 'Asia/Shanghai' };
@@ -74,9 +75,10 @@ describe('parser', () => {
     fc.assert(fc.property(commandLine, (line) => void checkParse(line)), { numRuns: 5000 });
   });
 
-  it('any text, alone or after a keyword', () => {
-    fc.assert(fc.property(anyText, (text) => void checkParse(text)), { numRuns: 1500 });
-    fc.assert(fc.property(fc.constantFrom(...KEYWORDS), fc.constantFrom(' ', '', '\n', ':'), anyText, (k, s, text) => void checkParse(`${k}${s}${text}`)), { numRuns: 1500 });
+  it('any text, alone or after a keyword; nearly valid lines', () => {
+    fc.assert(fc.property(anyText, (text) => void checkParse(text)), { numRuns: 1000 });
+    fc.assert(fc.property(nearlyValidLine, (line) => void checkParse(line)), { numRuns: 1000 });
+    fc.assert(fc.property(fc.constantFrom(...KEYWORDS), fc.constantFrom(' ', '', '\n', ':'), anyText, (k, s, text) => void checkParse(`${k}${s}${text}`)), { numRuns: 1000 });
   });
 });
 
@@ -103,7 +105,13 @@ describe('dispatcher on SQLite', () => {
     }),
   );
   const input = fc.oneof(
-    { weight: 8, arbitrary: fc.record({ kind: fc.constant('text' as const), text: fc.oneof({ weight: 5, arbitrary: commandLine }, { weight: 1, arbitrary: anyText }) }) },
+    {
+      weight: 8,
+      arbitrary: fc.record({
+        kind: fc.constant('text' as const),
+        text: fc.oneof({ weight: 4, arbitrary: commandLine }, { weight: 4, arbitrary: nearlyValidLine }, { weight: 1, arbitrary: anyText }),
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('click' as const), action: cardAction, extra: fc.option(fieldValue) }) },
   );
 
@@ -111,7 +119,8 @@ describe('dispatcher on SQLite', () => {
     let refusals = 0;
     let writes = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...PEOPLE), input, async (who, event) => {
+      // The owners and the first approver more often, so that commands also go through.
+      fc.asyncProperty(fc.oneof(fc.constantFrom('zhangsan', 'zhaoliu', 'lisi'), fc.constantFrom(...PEOPLE)), input, async (who, event) => {
         const before = await databaseFingerprint(h.app);
         const { reply } =
           event.kind === 'text' ? await h.say(who, event.text) : await h.click(who, event.action, event.extra ?? undefined);
@@ -131,6 +140,6 @@ describe('dispatcher on SQLite', () => {
     );
     // The run reached both sides: refusals, and commands that went through and wrote.
     expect(refusals).toBeGreaterThan(500);
-    expect(writes).toBeGreaterThan(10);
+    expect(writes).toBeGreaterThan(100);
   }, 120_000);
 });

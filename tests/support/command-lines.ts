@@ -100,6 +100,34 @@ export const commandLine: fc.Arbitrary<string> = fc
   )
   .chain((line) => fc.oneof({ weight: 3, arbitrary: fc.constant(line) }, { weight: 2, arbitrary: mangle(line) }));
 
+/**
+ * A valid command with one free-text or typed value replaced by a random one: reaches the use-cases
+ * (and often succeeds) far more often than fully random lines do.
+ */
+export const nearlyValidLine: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom(
+      (v: string) => `新建客户 名称:${v} 等级:B 确认:是`,
+      (v: string) => `新建客户 名称:西部${v} 别名:${v}`,
+      (v: string) => `新建合同 客户:华东日报社 金额:5万 类型:销售 标题:${v}`,
+      (v: string) => `新建合同 客户:${v} 金额:5万 类型:服务 标题:维保`,
+      (v: string) => `新建合同 客户:北方机械厂 金额:${v} 类型:服务 标题:维保 开始:2027-01-01`,
+      (v: string) => `修改 HT-2026-0002 标题:${v}`,
+      (v: string) => `修改 HT-2026-0002 付款:${v} 结束:2027-12-31`,
+      (v: string) => `修改 HT-2026-0002 开始:${v}`,
+      (v: string) => `跟进 华东日报社 ${v}`,
+      (v: string) => `跟进 北方机械厂 拜访 下次:${v}`,
+      (v: string) => `客户 ${v}`,
+      (v: string) => `同意 HT-2026-0001 ${v}`,
+      (v: string) => `驳回 HT-2026-0001 ${v}`,
+      (v: string) => `转交 HT-2026-0001 ${v}`,
+      (v: string) => `签订 HT-2026-0001 ${v}`,
+    ),
+    fc.oneof({ weight: 3, arbitrary: fc.constantFrom('广告投放', '华东日报社', '下周一', '30万', '王五', '钱七', 'zhouqi', '2027-03-01') }, { weight: 4, arbitrary: fieldValue }),
+  )
+  .map(([template, value]) => template(value))
+  .chain((line) => fc.oneof({ weight: 3, arbitrary: fc.constant(line) }, { weight: 1, arbitrary: mangle(line) }));
+
 /** Anything at all: random unicode of any length, and noise. */
 export const anyText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
