@@ -94,7 +94,8 @@ export function isCloseName(a: string, b: string): boolean {
   if (Math.min(xs.length, ys.length) >= 2 && long.includes(short)) return true;
   const closeEnough = (common: number) =>
     (2 * common) / (shortLen + longLen) >= 0.8 || (shortLen >= 4 && longLen - shortLen <= 1 && common >= shortLen - 1);
-  // The LCS is at most the shared characters: if even those are not enough, skip the table.
-  if (!closeEnough(sharedCharacters(xs, ys))) return false;
+  // The LCS is at most the shared characters: if even those are not enough, skip the table (worth it
+  // only when the table is bigger than counting).
+  if (shortLen * longLen > 256 && !closeEnough(sharedCharacters(xs, ys))) return false;
   return closeEnough(lcs(xs, ys));
 }
