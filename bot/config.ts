@@ -6,6 +6,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { yuanToFen } from '../handlers/domain/money';
+import { charLength, cleanLine } from '../handlers/domain/text';
 import {
   CONTRACT_TYPES,
   RISKS,
@@ -139,13 +140,17 @@ const hours = z.number().positive('expected a positive number of hours');
 const yuan = z.number().nonnegative('expected an amount in yuan (a number ≥ 0)');
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+// Lengths fit the person table (id varchar(64), name varchar(100), identity varchar(200)).
 const personSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected an id of letters, digits, _ . -'),
-  name: z.string().min(1),
+  id: z.string().max(64, 'expected an id of at most 64 characters').regex(/^[A-Za-z0-9_.-]+$/, 'expected an id of letters, digits, _ . -'),
+  name: z
+    .string()
+    .refine((n) => cleanLine(n).length > 0, 'expected a display name')
+    .refine((n) => charLength(cleanLine(n)) <= 100, 'expected a display name of at most 100 characters'),
   roles: z.array(z.enum(ROLES)).min(1, 'expected at least one role'),
   manager: z.string().optional(),
   identities: z
-    .array(z.string().regex(/^(dingtalk|wecom):.+$/, 'expected dingtalk:<staffId> or wecom:<userid>'))
+    .array(z.string().max(200, 'expected an identity of at most 200 characters').regex(/^(dingtalk|wecom):.+$/, 'expected dingtalk:<staffId> or wecom:<userid>'))
     .default([]),
   delegate: z.strictObject({ to: z.string(), from: dateString, until: dateString }).optional(),
 });
@@ -292,7 +297,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
   };
   return {
     file,
-    people: raw.people.map((p) => ({ ...p })),
+    people: raw.people.map((p) => ({ ...p, name: cleanLine(p.name) })),
     calendar,
     workflow: {
       timezone: raw.timezone,
@@ -351,9 +356,22 @@ function crossCheck(raw: RawPolicy, file: string): void {
   };
   const ids = new Set<string>();
   const identities = new Map<string, string>();
+  // Display names are how people name each other in commands (转交 … 李四): two 李四 would make
+  // that a guess. Compared as commands compare them: normalised, case-insensitively.
+  const names = new Map<string, { id: string; index: number }>();
   raw.people.forEach((p, i) => {
     if (ids.has(p.id)) fail(`people[${i}].id`, `duplicate person id "${p.id}"`);
     ids.add(p.id);
+    const nameKey = cleanLine(p.name).toLowerCase();
+    const same = names.get(nameKey);
+    if (same) {
+      fail(
+        `people[${i}].name`,
+        `"${p.name}" is also the name of people[${same.index}] ("${same.id}"); display names must be unique: ` +
+          `rename "${same.id}" or "${p.id}" (e.g. 李四(销售))`,
+      );
+    }
+    names.set(nameKey, { id: p.id, index: i });
     p.identities.forEach((identity, j) => {
       const owner = identities.get(identity);
       if (owner) fail(`people[${i}].identities[${j}]`, `"${identity}" already belongs to "${owner}"`);

@@ -63,7 +63,21 @@ export async function cancelOpenSteps(deps: Deps, ctx: Ctx, contract: ContractRe
   return round.filter((s) => s.status === 'pending' || s.status === 'approved');
 }
 
-/** Makes the approval card a person holds final (greyed out, showing `status`) wherever it was sent. */
+/**
+ * How many times a step has changed hands so far (its transfers in the audit trail). A step can come
+ * back to someone (A → B → A); this number tells those holdings apart, so each gets its own messages.
+ */
+export async function handoversOf(deps: Deps, ctx: Ctx, step: ApprovalStepRecord): Promise<number> {
+  const events = await deps.repos.audit.listByContract(ctx.tx, step.contractId);
+  return events.filter((e) => e.action === 'step.transferred' && e.detail.stepId === step.id).length;
+}
+
+/**
+ * Makes the approval card a person holds final (greyed out, showing `status`) wherever it was sent:
+ * every copy they still hold, including one sent when the step came back to them after a transfer.
+ * The key names the holding (see handoversOf): a second holding's update is a new message, not a
+ * duplicate of the first one's.
+ */
 export async function updateHeldCard(
   deps: Deps,
   ctx: Ctx,
@@ -75,7 +89,8 @@ export async function updateHeldCard(
 ): Promise<void> {
   const customer = await deps.repos.customers.findById(ctx.tx, contract.customerId);
   const cardKey = `approval:${step.id}`;
-  await notify(deps, ctx, toPerson(holderId), `card-update:${cardKey}:${holderId}`, [card(approvalCard(deps, contract, customer, step, roundSteps, status))], {
+  const holding = await handoversOf(deps, ctx, step);
+  await notify(deps, ctx, toPerson(holderId), `card-update:${cardKey}:${holderId}:h${holding}`, [card(approvalCard(deps, contract, customer, step, roundSteps, status))], {
     updatesCard: cardKey,
   });
 }

@@ -5,7 +5,7 @@ import { formatDateTime, todayIn } from './domain/dates';
 import { AppError } from './domain/errors';
 import type { Person } from './domain/types';
 import { activation } from './approval-chain';
-import { sendApprovalCard, updateHeldCard } from './approval-round';
+import { handoversOf, sendApprovalCard, updateHeldCard } from './approval-round';
 import { audit, loadContract, notify, toPerson, type Ctx, type Deps } from './context';
 import type { ApprovalStepRecord, ContractRecord, View } from './ports';
 import { approvalCard, card, decisionStamp, personWithProxy, text } from './views';
@@ -154,8 +154,7 @@ export async function transferStep(
   input: { contractNo: string; to: string; ref?: StepRef },
 ): Promise<View[]> {
   const t = await decidableStep(deps, ctx, input.contractNo, input.ref);
-  const target: Person | undefined = deps.directory.findByReference(input.to);
-  if (!target) throw new AppError('not_found', `通讯录里没有「${input.to}」。例：转交 ${t.contract.number} 王五`);
+  const target = transferTarget(deps, input.to, t.contract.number);
   if (target.id === t.contract.ownerId) throw new AppError('forbidden', `不能转交给提交人 ${target.name}：提交人不能审批自己的合同。`);
   if (target.id === t.step.assigneeId) throw new AppError('invalid_input', `这一步已经由 ${target.name} 审批。`);
   // The new approver gets a full time limit from now; reminders start over.
@@ -165,14 +164,28 @@ export async function transferStep(
   const moved = { ...t.step, ...patch };
   const steps = t.roundSteps.map((s) => (s.id === moved.id ? moved : s));
   await audit(deps, ctx, 'step.transferred', { contractId: t.contract.id, actingFor: t.actingFor }, { stepId: moved.id, from: t.step.assigneeId, to: target.id });
-  await sendApprovalCard(deps, ctx, t.contract, moved, steps, `:to:${target.id}:${ctx.now.getTime()}`);
-  await notify(deps, ctx, toPerson(t.contract.ownerId), `transferred:${moved.id}:${ctx.now.getTime()}`, [
+  const holding = await handoversOf(deps, ctx, moved); // counts this transfer: A → B → A sends A a second card
+  await sendApprovalCard(deps, ctx, t.contract, moved, steps, `:to:${target.id}:h${holding}`);
+  await notify(deps, ctx, toPerson(t.contract.ownerId), `transferred:${moved.id}:h${holding}`, [
     text(`合同 ${t.contract.number} 第 ${moved.seq} 步已由 ${ctx.actor.name} 转交给 ${target.name}。`),
   ]);
   const customer = await deps.repos.customers.findById(ctx.tx, t.contract.customerId);
   const stamp = `已转交 ${target.name} · ${ctx.actor.name} · ${formatDateTime(ctx.now, deps.policy.timezone)}`;
   await updateHeldCard(deps, ctx, t.contract, t.step, t.roundSteps, t.step.assigneeId, stamp);
   return [text(`已转交给 ${target.name}。`), card(approvalCard(deps, t.contract, customer, t.step, t.roundSteps, stamp))];
+}
+
+/** The person a transfer names: by id, identity or unique name; several with the name → the reply lists them. */
+function transferTarget(deps: Deps, reference: string, contractNo: string): Person {
+  const found = deps.directory.resolve(reference);
+  if (found.person) return found.person;
+  if (found.candidates.length === 0) throw new AppError('not_found', `通讯录里没有「${reference}」。例：转交 ${contractNo} 王五`);
+  const list = found.candidates.map((p) => `${p.name}（账号 ${p.id}）`).join('、');
+  const first = found.candidates[0]!;
+  throw new AppError(
+    'invalid_input',
+    `通讯录里有 ${found.candidates.length} 位「${first.name}」：${list}。请用账号指明转交给谁，例：转交 ${contractNo} ${first.id}`,
+  );
 }
 
 export async function urgeStep(deps: Deps, ctx: Ctx, input: { contractNo: string }): Promise<View[]> {

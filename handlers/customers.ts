@@ -5,7 +5,7 @@ import { addDays, formatDateTime, todayIn } from './domain/dates';
 import { AppError } from './domain/errors';
 import { formatFen } from './domain/money';
 import { isCloseName, normalizeCustomerName } from './domain/names';
-import { canCreate, canReadCustomer } from './domain/permissions';
+import { canCreate, customerOwnersVisibleTo } from './domain/permissions';
 import type { ContractStatus, Tier } from './domain/types';
 import { audit, type Ctx, type Deps } from './context';
 import type { CustomerRecord, View } from './ports';
@@ -63,31 +63,57 @@ export async function newCustomer(
   ];
 }
 
-/** Finds a customer by code, name or alias; suggests close names when none matches exactly. */
-export async function findCustomer(deps: Deps, ctx: Ctx, query: string): Promise<CustomerRecord> {
+/**
+ * Whose customers a look-up covers: everyone's (`owners: null`), or only those of some owners, in which
+ * case `refusal` says why a customer may not be found. A customer outside the scope is not found, with
+ * the same reply as one that does not exist: the reply must not tell who has which customers.
+ */
+export interface CustomerScope {
+  owners: readonly string[] | null;
+  refusal?: string;
+}
+
+export const ALL_CUSTOMERS: CustomerScope = { owners: null };
+
+const READ_REFUSAL = '客户资料仅负责人、其上级及法务/财务/总经理/管理员可以查看，你只能查到自己和下属负责的客户。';
+
+/** The customers a person may read (客户 <名称>). */
+export function readableCustomers(deps: Deps, ctx: Ctx): CustomerScope {
+  return { owners: customerOwnersVisibleTo(deps.directory, ctx.actor, 'read'), refusal: READ_REFUSAL };
+}
+
+/**
+ * Finds a customer by code, name or alias within `scope`; suggests close names (within the scope)
+ * when none matches exactly. The scope is applied in the query, so a person who may see few customers
+ * costs a look-up of those few and never a comparison with everyone's.
+ */
+export async function findCustomer(deps: Deps, ctx: Ctx, query: string, scope: CustomerScope = ALL_CUSTOMERS): Promise<CustomerRecord> {
   const q = query.trim();
+  const visible = (c: CustomerRecord) => scope.owners === null || scope.owners.includes(c.ownerId);
+  const notFound = (what: string, hint?: string) =>
+    new AppError('not_found', [`找不到${what}。`, scope.owners === null ? '' : scope.refusal ?? '', hint ?? ''].join(''));
   const code = /^kh-?(\d{1,6})$/i.exec(q);
   if (code) {
     const byCode = await deps.repos.customers.findByCode(ctx.tx, customerCode(Number(code[1])));
-    if (byCode) return byCode;
-    throw new AppError('not_found', `找不到客户编码 ${q.toUpperCase()}。`);
+    if (byCode && visible(byCode)) return byCode;
+    throw notFound(`客户编码 ${q.toUpperCase()}`);
   }
-  const all = await deps.repos.customers.listAll(ctx.tx);
+  const all = scope.owners === null ? await deps.repos.customers.listAll(ctx.tx) : await deps.repos.customers.listByOwners(ctx.tx, scope.owners);
   const key = normalizeCustomerName(q);
   const exact = all.find((c) => namesOf(c).some((n) => normalizeCustomerName(n) === key));
   if (exact) return exact;
   const close = all.filter((c) => namesOf(c).some((n) => isCloseName(n, q))).slice(0, 5);
   const hint = close.length
     ? `你是不是要找：${close.map((c) => `${c.code} ${c.name}`).join('；')}`
-    : `可以先建档：新建客户 名称:${q} 等级:B`;
-  throw new AppError('not_found', `找不到客户「${q}」。${hint}`);
+    : canCreate(ctx.actor)
+      ? `可以先建档：新建客户 名称:${q} 等级:B`
+      : '';
+  throw notFound(`客户「${q}」`, hint);
 }
 
 export async function customerProfile(deps: Deps, ctx: Ctx, input: { query: string }): Promise<View[]> {
-  const customer = await findCustomer(deps, ctx, input.query);
-  if (!canReadCustomer(deps.directory, ctx.actor, customer.ownerId)) {
-    throw new AppError('forbidden', `客户 ${customer.code} 由 ${deps.directory.nameOf(customer.ownerId)} 负责，你无权查看其资料。`);
-  }
+  // Only customers this person may read are searched: the rights are checked before the search.
+  const customer = await findCustomer(deps, ctx, input.query, readableCustomers(deps, ctx));
   const contracts = (await deps.repos.contracts.listByCustomer(ctx.tx, customer.id)).filter((c) => !CLOSED.includes(c.status));
   const followUps = await deps.repos.followUps.listByCustomer(ctx.tx, customer.id, 5);
   const today = todayIn(ctx.now, deps.policy.timezone);

@@ -1,6 +1,9 @@
 // The single entry point from a transport into the use-cases: a parsed command or a card button.
 
 import { commandUsage, helpText } from './commands/help';
+import { FIELD_LIMITS } from './commands/limits';
+import { AppError } from './domain/errors';
+import { charLength, cleanLine, cleanParagraphs } from './domain/text';
 import type { Command, ParseOutcome } from './commands/command';
 import { outboxStatus } from './admin';
 import { approveStep, rejectStep, todo, transferStep, urgeStep } from './approvals';
@@ -57,21 +60,41 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
  * old card can never decide a newer version. Reject and transfer need words the button cannot carry:
  * `extra` is the reason / the person, when the platform collected it; otherwise the reply says what to type.
  */
-export async function executeCardAction(deps: Deps, ctx: Ctx, action: CardAction, extra?: string): Promise<View[]> {
+export async function executeCardAction(deps: Deps, ctx: Ctx, action: CardAction, rawExtra?: string): Promise<View[]> {
   switch (action.type) {
     case 'submit':
       return submitContract(deps, ctx, action);
     case 'cancel':
       return cancelDraft(deps, ctx, action);
-    case 'approve':
-      return approveStep(deps, ctx, { contractNo: action.contractNo, comment: extra, ref: action });
-    case 'reject':
-      if (!extra) return [text(`请回复驳回原因：驳回 ${action.contractNo} <原因>`)];
-      return rejectStep(deps, ctx, { contractNo: action.contractNo, reason: extra, ref: action });
-    case 'transfer':
-      if (!extra) return [text(`请回复转交给谁：转交 ${action.contractNo} <姓名>`)];
-      return transferStep(deps, ctx, { contractNo: action.contractNo, to: extra, ref: action });
+    case 'approve': {
+      const comment = cardText('意见', rawExtra, `同意 ${action.contractNo} 价格合理`);
+      return approveStep(deps, ctx, { contractNo: action.contractNo, comment: comment || undefined, ref: action });
+    }
+    case 'reject': {
+      const reason = cardText('原因', rawExtra, `驳回 ${action.contractNo} 付款条件不清楚`);
+      if (!reason) return [text(`请回复驳回原因：驳回 ${action.contractNo} <原因>`)];
+      return rejectStep(deps, ctx, { contractNo: action.contractNo, reason, ref: action });
+    }
+    case 'transfer': {
+      const to = cardText('转交人', rawExtra, `转交 ${action.contractNo} 王五`);
+      if (!to) return [text(`请回复转交给谁：转交 ${action.contractNo} <姓名>`)];
+      return transferStep(deps, ctx, { contractNo: action.contractNo, to, ref: action });
+    }
   }
+}
+
+/**
+ * Text a platform collected with a card button (a reason, a person): it did not pass the command parser,
+ * so it gets the same normalisation and limit here.
+ */
+function cardText(field: '意见' | '原因' | '转交人', raw: string | undefined, example: string): string {
+  if (raw === undefined) return '';
+  const value = field === '转交人' ? cleanLine(raw) : cleanParagraphs(raw);
+  const size = charLength(value);
+  if (size > FIELD_LIMITS[field]) {
+    throw new AppError('invalid_input', `「${field}」最长 ${FIELD_LIMITS[field]} 个字，现在有 ${size} 个字，请精简。例：${example}`);
+  }
+  return value;
 }
 
 /** The reply to a message that did not parse: what was wrong and an example, or the help summary. */

@@ -2,7 +2,7 @@
 
 import { addDays, todayIn } from './domain/dates';
 import { AppError } from './domain/errors';
-import { canFollowUp } from './domain/permissions';
+import { customerOwnersVisibleTo } from './domain/permissions';
 import type { FollowUpMethod, IsoDate } from './domain/types';
 import { audit, type Ctx, type Deps } from './context';
 import { findCustomer } from './customers';
@@ -14,10 +14,12 @@ export async function logFollowUp(
   ctx: Ctx,
   input: { customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string },
 ): Promise<View[]> {
-  const customer = await findCustomer(deps, ctx, input.customer);
-  if (!canFollowUp(deps.directory, ctx.actor, customer.ownerId)) {
-    throw new AppError('forbidden', `客户 ${customer.code} 由 ${deps.directory.nameOf(customer.ownerId)} 负责，只有负责人及其上级可以登记跟进。`);
-  }
+  // Only customers this person may follow up are searched: the rights are checked before the search,
+  // and someone else's customer is not found, like one that does not exist.
+  const customer = await findCustomer(deps, ctx, input.customer, {
+    owners: customerOwnersVisibleTo(deps.directory, ctx.actor, 'follow_up'),
+    refusal: '只有负责人及其上级（以及总经理、管理员）可以登记跟进，你只能查到自己和下属负责的客户。',
+  });
   let contractId: number | null = null;
   if (input.contractNo) {
     const contract = await deps.repos.contracts.findByNumber(ctx.tx, input.contractNo);

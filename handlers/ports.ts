@@ -271,6 +271,8 @@ export interface Repositories {
     findById(tx: Tx, id: number): Promise<CustomerRecord | null>;
     findByCode(tx: Tx, code: string): Promise<CustomerRecord | null>;
     listAll(tx: Tx): Promise<CustomerRecord[]>;
+    /** The customers owned by any of these people, by id (empty list → none). */
+    listByOwners(tx: Tx, ownerIds: readonly string[]): Promise<CustomerRecord[]>;
     setNextFollowUpDue(tx: Tx, id: number, due: IsoDate): Promise<void>;
   };
   contracts: {

@@ -2,9 +2,13 @@
 // fields accept `:` and `：`; a value runs until the next known key, so it may contain spaces.
 // Nothing here throws at the caller: every input ends as a command, `invalid` (which field, why,
 // and a complete example that itself parses) or `unknown`.
+// This is the edge where chat text enters the use-cases, so text is normalised here (NFKC, invisible
+// and bidi characters removed, single-line fields on one line) and every field's length is checked
+// against FIELD_LIMITS, which fit the columns on every database.
 
-import { parseDateInput } from '../domain/dates';
+import { addYears, parseDateInput, todayIn } from '../domain/dates';
 import { parseAmountToFen } from '../domain/money';
+import { charLength, cleanLine, cleanMultiline, cleanParagraphs } from '../domain/text';
 import {
   CONTRACT_TYPES,
   FOLLOW_UP_METHODS,
@@ -18,6 +22,7 @@ import {
 } from '../domain/types';
 import type { Command, CommandName, ContractFields, ParseOutcome } from './command';
 import { exampleOf } from './help';
+import { DATE_RANGE, FIELD_LIMITS, MAX_ALIASES, MESSAGE_LIMIT, SHORT_FIELD_LIMIT, type LimitedField } from './limits';
 
 export interface ParseEnv {
   now: Date;
@@ -95,7 +100,7 @@ type FieldKey =
   | 'customer' | 'amount' | 'type' | 'title' | 'risk' | 'start' | 'end' | 'payment' | 'autoRenew'
   | 'name' | 'tier' | 'aliases' | 'confirm' | 'method' | 'next' | 'contract';
 
-const FIELD_ALIASES: Record<string, FieldKey> = {
+const FIELD_ALIASES = new Map<string, FieldKey>(Object.entries({
   客户: 'customer', customer: 'customer',
   金额: 'amount', amount: 'amount',
   类型: 'type', type: 'type',
@@ -112,7 +117,7 @@ const FIELD_ALIASES: Record<string, FieldKey> = {
   方式: 'method', method: 'method',
   下次: 'next', next: 'next',
   合同: 'contract', contract: 'contract',
-};
+}) as [string, FieldKey][]);
 
 const FIELD_LABEL: Record<FieldKey, string> = {
   customer: '客户', amount: '金额', type: '类型', title: '标题', risk: '风险', start: '开始', end: '结束',
@@ -135,7 +140,7 @@ const FOLLOW_UP_FIELDS: FieldKey[] = ['method', 'next', 'contract'];
 
 /** A known key preceded by the start or whitespace and followed by `:` or `：`. */
 const FIELD_PATTERN = new RegExp(
-  `(?:^|\\s)(${Object.keys(FIELD_ALIASES)
+  `(?:^|\\s)(${[...FIELD_ALIASES.keys()]
     .sort((a, b) => b.length - a.length)
     .map(escapeRegExp)
     .join('|')})\\s*[:：]`,
@@ -175,6 +180,10 @@ export function parseCommand(text: string, env: ParseEnv): ParseOutcome {
   // `合同:HT-2026-0001`, `客户：华东日报社`: a colon right after the keyword is tolerated.
   const rest = t.slice(length).replace(/^\s*[:：]/, '').trim();
   try {
+    const size = charLength(t);
+    if (size > MESSAGE_LIMIT) {
+      throw new Invalid('整条消息', `整条消息最长 ${MESSAGE_LIMIT} 个字，这条有 ${size} 个字，请精简后再发`);
+    }
     return { ok: true, command: build(keyword.name, rest, env) };
   } catch (error) {
     if (!(error instanceof Invalid)) throw error;
@@ -191,9 +200,9 @@ export function parseCommand(text: string, env: ParseEnv): ParseOutcome {
 }
 
 function normalizeText(text: string): string {
-  return text
-    .replace(/[\u200b-\u200d\u2060\ufeff]/g, '') // zero-width characters some clients insert
-    .replace(/[\u3000\u00a0\u2002-\u200a]/g, ' ') // full-width and other odd spaces
+  // NFKC makes full-width letters, digits, spaces and ：，（） their ASCII forms; invisible and bidi
+  // characters go. Newlines stay: they separate fields, and some fields may span lines.
+  return cleanMultiline(text)
     .trim()
     .replace(/^(?:@\S+\s+)+/, '') // an @-mention of the bot left in by the platform
     .replace(/^[/／]\s*/, '') // `/help`
@@ -203,13 +212,46 @@ function normalizeText(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/** User text echoed in a reply: at most 30 characters, so a huge value does not come back whole. */
+function quote(text: string): string {
+  const chars = [...text.trim()];
+  return chars.length > 30 ? `${chars.slice(0, 30).join('')}…` : chars.join('');
+}
+
+function tooLong(field: string, limit: number, size: number, exampleField?: FieldKey): Invalid {
+  return new Invalid(field, `「${field}」最长 ${limit} 个字，现在有 ${size} 个字，请精简`, exampleField);
+}
+
+/** A single-line free-text value (title, name…): cleaned and within its limit. */
+function line(field: LimitedField, value: string, exampleField?: FieldKey): string {
+  const v = cleanLine(value);
+  const size = charLength(v);
+  if (size > FIELD_LIMITS[field]) throw tooLong(field, FIELD_LIMITS[field], size, exampleField);
+  return v;
+}
+
+/** Free text that may span lines (comment, reason, follow-up content): cleaned and within its limit. */
+function paragraphs(field: LimitedField, value: string): string {
+  const v = cleanParagraphs(value);
+  const size = charLength(v);
+  if (size > FIELD_LIMITS[field]) throw tooLong(field, FIELD_LIMITS[field], size);
+  return v;
+}
+
+/** Fields of a fixed form or a closed list (金额, 日期, 类型…) are short; anything longer is a mistake. */
+const FREE_TEXT_KEYS: ReadonlySet<FieldKey> = new Set(['customer', 'title', 'payment', 'name', 'aliases']);
+function checkShort(key: FieldKey, value: string): void {
+  const size = charLength(value);
+  if (size > SHORT_FIELD_LIMIT) throw tooLong(FIELD_LABEL[key], SHORT_FIELD_LIMIT, size, key);
+}
+
 /** Splits `positional key:value key:value`, checking each key belongs to the command and appears once. */
 function splitFields(rest: string, allowed: FieldKey[], keyword: string): { positional: string; fields: Fields } {
   const matches = [...rest.matchAll(FIELD_PATTERN)];
   const fields: Fields = {};
   matches.forEach((m, i) => {
     const typed = m[1]!;
-    const key = FIELD_ALIASES[typed] ?? FIELD_ALIASES[typed.toLowerCase()]!;
+    const key = FIELD_ALIASES.get(typed) ?? FIELD_ALIASES.get(typed.toLowerCase())!;
     const label = FIELD_LABEL[key];
     if (!allowed.includes(key)) {
       throw new Invalid(label, `「${keyword}」命令没有「${typed}」这一项，可填：${allowed.map((k) => FIELD_LABEL[k]).join('、')}`);
@@ -219,6 +261,7 @@ function splitFields(rest: string, allowed: FieldKey[], keyword: string): { posi
     const valueEnd = i + 1 < matches.length ? matches[i + 1]!.index! : rest.length;
     const value = rest.slice(valueStart, valueEnd).trim();
     if (!value) throw new Invalid(label, `「${label}:」后面没有填写内容`, key);
+    if (!FREE_TEXT_KEYS.has(key)) checkShort(key, value);
     fields[key] = value;
   });
   return { positional: (matches.length ? rest.slice(0, matches[0]!.index) : rest).trim(), fields };
@@ -237,7 +280,7 @@ export function normalizeContractNo(token: string): string | null {
 }
 
 const badContractNo = (typed: string, field = '合同号', exampleField?: FieldKey) =>
-  new Invalid(field, `「${typed}」不是合同号，合同号形如 HT-2026-0001`, exampleField);
+  new Invalid(field, `「${quote(typed)}」不是合同号，合同号形如 HT-2026-0001`, exampleField);
 
 /** The contract number at the start of `rest`, and the text after it. */
 function contractHead(rest: string): { contractNo: string; tail: string } {
@@ -269,7 +312,7 @@ function pick<T extends string>(key: FieldKey, value: string, words: Record<stri
     const shown = new Map<T, string>();
     for (const [w, code] of Object.entries(words)) if (!/^[a-z]/.test(w) && !shown.has(code)) shown.set(code, w);
     const choices = [...shown.values()].join('/');
-    throw new Invalid(FIELD_LABEL[key], `「${v}」不是有效的${FIELD_LABEL[key]}，可选：${choices}`, key);
+    throw new Invalid(FIELD_LABEL[key], `「${quote(v)}」不是有效的${FIELD_LABEL[key]}，可选：${choices}`, key);
   }
   return found;
 }
@@ -280,29 +323,48 @@ function amount(value: string): number {
   return r.value;
 }
 
-function date(key: FieldKey, value: string, env: ParseEnv): IsoDate {
+/** The dates each kind of field may take: [earliest, latest], given today in the policy timezone. */
+function dateRange(kind: 'contract' | 'next' | 'signed', env: ParseEnv): [IsoDate, IsoDate] {
+  const today = todayIn(env.now, env.timezone);
+  if (kind === 'contract') return [DATE_RANGE.earliest, addYears(today, DATE_RANGE.contractYearsAhead)];
+  if (kind === 'next') return [DATE_RANGE.earliest, addYears(today, DATE_RANGE.followUpYearsAhead)];
+  // A signature is never in the future; signContract refuses any day after today with its own reply.
+  return [DATE_RANGE.earliest, addYears(today, DATE_RANGE.followUpYearsAhead)];
+}
+
+/** A date within its range, or an Invalid naming `field` (the label) and the range. */
+function datedWithin(field: string, value: string, range: [IsoDate, IsoDate], env: ParseEnv, exampleField?: FieldKey): IsoDate {
+  const what = field.endsWith('日期') ? field : `${field}日期`;
   const r = parseDateInput(value, env.now, env.timezone);
-  if (!r.ok) throw new Invalid(FIELD_LABEL[key], `${FIELD_LABEL[key]}日期有误：${r.reason}`, key);
+  if (!r.ok) throw new Invalid(field, `${what}有误：${r.reason}`, exampleField);
+  const [earliest, latest] = range;
+  if (r.value < earliest || r.value > latest) {
+    throw new Invalid(field, `${what} ${r.value} 超出范围，应在 ${earliest} 至 ${latest} 之间`, exampleField);
+  }
   return r.value;
+}
+
+function date(key: 'start' | 'end' | 'next', value: string, env: ParseEnv): IsoDate {
+  return datedWithin(FIELD_LABEL[key], value, dateRange(key === 'next' ? 'next' : 'contract', env), env, key);
 }
 
 function flag(key: FieldKey, value: string): boolean {
   const v = value.trim().toLowerCase();
   if (YES.includes(v)) return true;
   if (NO.includes(v)) return false;
-  throw new Invalid(FIELD_LABEL[key], `「${value.trim()}」请写 是 或 否`, key);
+  throw new Invalid(FIELD_LABEL[key], `「${quote(value)}」请写 是 或 否`, key);
 }
 
 function contractFields(fields: Fields, env: ParseEnv): Partial<ContractFields & { customer: string }> {
   const out: Partial<ContractFields & { customer: string }> = {};
-  if (fields.customer !== undefined) out.customer = fields.customer;
+  if (fields.customer !== undefined) out.customer = line('客户', fields.customer, 'customer');
   if (fields.amount !== undefined) out.amountFen = amount(fields.amount);
   if (fields.type !== undefined) out.type = pick('type', fields.type, TYPE_WORDS, CONTRACT_TYPES, /(合同|类)$/);
-  if (fields.title !== undefined) out.title = fields.title;
+  if (fields.title !== undefined) out.title = line('标题', fields.title, 'title');
   if (fields.risk !== undefined) out.risk = pick('risk', fields.risk, RISK_WORDS, RISKS, /(风险|等级|级|等)$/);
   if (fields.start !== undefined) out.startDate = date('start', fields.start, env);
   if (fields.end !== undefined) out.endDate = date('end', fields.end, env);
-  if (fields.payment !== undefined) out.paymentTerms = fields.payment;
+  if (fields.payment !== undefined) out.paymentTerms = line('付款', fields.payment, 'payment');
   if (fields.autoRenew !== undefined) out.autoRenew = flag('autoRenew', fields.autoRenew);
   if (out.startDate && out.endDate && out.startDate > out.endDate) {
     throw new Invalid('结束', `结束日期 ${out.endDate} 早于开始日期 ${out.startDate}`, 'end');
@@ -313,9 +375,9 @@ function contractFields(fields: Fields, env: ParseEnv): Partial<ContractFields &
 /** Text before the first `key:` in a command that takes only fields: name the likely mistake. */
 function strayText(positional: string, fields: Fields, guess: FieldKey): Invalid {
   if (fields[guess] === undefined) {
-    return new Invalid(FIELD_LABEL[guess], `「${positional}」前面缺少字段名，请写成 ${FIELD_LABEL[guess]}:${positional}`, guess);
+    return new Invalid(FIELD_LABEL[guess], `「${quote(positional)}」前面缺少字段名，请写成 ${FIELD_LABEL[guess]}:${quote(positional)}`, guess);
   }
-  return new Invalid('字段', `「${positional}」前面缺少字段名，请写成 字段:值`);
+  return new Invalid('字段', `「${quote(positional)}」前面缺少字段名，请写成 字段:值`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,17 +392,20 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       return { name }; // anything typed after these is ignored
     case 'new_customer': {
       const { positional, fields } = splitFields(rest, CUSTOMER_FIELDS, '新建客户');
-      if (positional && fields.name) throw new Invalid('名称', `名称写了两次：「${positional}」和「${fields.name}」`, 'name');
-      const customerName = fields.name ?? positional;
+      if (positional && fields.name) throw new Invalid('名称', `名称写了两次：「${quote(positional)}」和「${quote(fields.name)}」`, 'name');
+      const customerName = line('名称', fields.name ?? positional, 'name');
       if (!customerName) throw new Invalid('名称', '缺少客户「名称」', 'name');
       const tier = fields.tier === undefined ? undefined : pick<Tier>('tier', fields.tier, TIER_WORDS, TIERS, /[级类]$/);
-      const aliases = [...new Set((fields.aliases ?? '').split(/[,，、;；]/).map((a) => a.trim()).filter(Boolean))];
+      const aliases = [...new Set((fields.aliases ?? '').split(/[,，、;；]/).map((a) => line('别名', a, 'aliases')).filter(Boolean))];
+      if (aliases.length > MAX_ALIASES) throw new Invalid('别名', `「别名」最多 ${MAX_ALIASES} 个，现在有 ${aliases.length} 个`, 'aliases');
       const confirm = fields.confirm === undefined ? false : flag('confirm', fields.confirm);
       return tier ? { name, customerName, tier, aliases, confirm } : { name, customerName, aliases, confirm };
     }
-    case 'customer':
-      if (!rest) throw new Invalid('客户', '请写客户名称或编码（如 KH-000001）');
-      return { name, query: rest };
+    case 'customer': {
+      const query = line('客户', rest);
+      if (!query) throw new Invalid('客户', '请写客户名称或编码（如 KH-000001）');
+      return { name, query };
+    }
     case 'new_contract': {
       const { positional, fields } = splitFields(rest, CONTRACT_FIELDS, '新建合同');
       if (positional) throw strayText(positional, fields, 'customer');
@@ -354,7 +419,7 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
     case 'edit': {
       const { contractNo, tail } = contractHead(rest);
       const { positional, fields } = splitFields(tail, CONTRACT_FIELDS, '修改');
-      if (positional) throw new Invalid('字段', `「${positional}」前面缺少字段名，请写成 字段:值，如 金额:60万`, 'amount');
+      if (positional) throw new Invalid('字段', `「${quote(positional)}」前面缺少字段名，请写成 字段:值，如 金额:60万`, 'amount');
       if (Object.keys(fields).length === 0) throw new Invalid('字段', '请写出要修改的字段和新值，如 金额:60万', 'amount');
       return { name, contractNo, changes: contractFields(fields, env) };
     }
@@ -366,32 +431,35 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       return { name, contractNo: contractHead(rest).contractNo }; // trailing words (请尽快…) are ignored
     case 'approve': {
       const { contractNo, tail } = contractHead(rest);
-      return tail ? { name, contractNo, comment: tail } : { name, contractNo };
+      const comment = paragraphs('意见', tail);
+      return comment ? { name, contractNo, comment } : { name, contractNo };
     }
     case 'reject': {
       const { contractNo, tail } = contractHead(rest);
-      if (!tail) throw new Invalid('原因', '驳回必须写明原因');
-      return { name, contractNo, reason: tail };
+      const reason = paragraphs('原因', tail);
+      if (!reason) throw new Invalid('原因', '驳回必须写明原因');
+      return { name, contractNo, reason };
     }
     case 'transfer': {
       const { contractNo, tail } = contractHead(rest);
-      if (!tail) throw new Invalid('转交人', '缺少转交人：请写出转交给谁（姓名或账号）');
-      return { name, contractNo, to: tail };
+      const to = line('转交人', tail);
+      if (!to) throw new Invalid('转交人', '缺少转交人：请写出转交给谁（姓名或账号）');
+      return { name, contractNo, to };
     }
     case 'signed': {
       const { contractNo, tail } = contractHead(rest);
       if (!tail) return { name, contractNo };
-      const signedOn = parseDateInput(tail, env.now, env.timezone);
-      if (!signedOn.ok) throw new Invalid('日期', signedOn.reason);
-      return { name, contractNo, date: signedOn.value };
+      const size = charLength(tail);
+      if (size > SHORT_FIELD_LIMIT) throw tooLong('日期', SHORT_FIELD_LIMIT, size);
+      return { name, contractNo, date: datedWithin('日期', tail, dateRange('signed', env), env) };
     }
     case 'follow_up': {
       const { positional, fields } = splitFields(rest, FOLLOW_UP_FIELDS, '跟进');
       const m = /^(\S+)\s*([\s\S]*)$/.exec(positional);
       if (!m) throw new Invalid('客户', '缺少客户名称或编码');
-      const content = m[2]!.trim();
+      const content = paragraphs('内容', m[2]!);
       if (!content) throw new Invalid('内容', '缺少跟进「内容」，写在客户名称后面');
-      const command: Command = { name, customer: m[1]!, content };
+      const command: Command = { name, customer: line('客户', m[1]!), content };
       if (fields.method !== undefined) {
         command.method = pick('method', fields.method, { ...Object.fromEntries(FOLLOW_UP_METHODS.map((w) => [w, w])), ...METHOD_WORDS }, FOLLOW_UP_METHODS);
       }

@@ -5,8 +5,9 @@ import { DateTime } from 'luxon';
 import { failed, parsed, type ParseResult } from './result';
 import type { IsoDate } from './types';
 
-const WEEKDAY: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };
-const RELATIVE_DAYS: Record<string, number> = { 前天: -2, 昨天: -1, 今天: 0, 明天: 1, 后天: 2, 大后天: 3 };
+// Maps, not object literals: typed text such as `__proto__` or `toString` must not find anything.
+const WEEKDAY = new Map<string, number>([['一', 1], ['二', 2], ['三', 3], ['四', 4], ['五', 5], ['六', 6], ['日', 7], ['天', 7]]);
+const RELATIVE_DAYS = new Map<string, number>([['前天', -2], ['昨天', -1], ['今天', 0], ['明天', 1], ['后天', 2], ['大后天', 3]]);
 const HINT = '请写成 2026-12-01、2026/12/1、12月1日、明天、3天后、周五 或 下周一';
 
 function startOfToday(now: Date, timezone: string): DateTime {
@@ -23,6 +24,11 @@ export function todayIn(now: Date, timezone: string): IsoDate {
 
 export function addDays(date: IsoDate, n: number): IsoDate {
   return day(date).plus({ days: n }).toISODate()!;
+}
+
+/** The same day n years later (29 Feb → 28 Feb). */
+export function addYears(date: IsoDate, n: number): IsoDate {
+  return day(date).plus({ years: n }).toISODate()!;
 }
 
 /** Whole days from a to b (positive when b is later). */
@@ -71,13 +77,14 @@ export function parseDateInput(input: string, now: Date, timezone: string): Pars
   m = /^(\d{1,2})月(\d{1,2})[日号]?$/.exec(text) ?? /^(\d{1,2})[-/](\d{1,2})$/.exec(text);
   if (m) return ymd(today.year, Number(m[1]), Number(m[2]), input);
 
-  if (text in RELATIVE_DAYS) return date(today.plus({ days: RELATIVE_DAYS[text]! }));
+  const relative = RELATIVE_DAYS.get(text);
+  if (relative !== undefined) return date(today.plus({ days: relative }));
   m = /^(\d{1,4})天(?:后|以后|之后)$/.exec(text);
   if (m) return date(today.plus({ days: Number(m[1]) }));
 
   m = /^(?:(下|本|这)个?)?(?:周|星期|礼拜)([一二三四五六日天])$/.exec(text);
   if (m) {
-    const weekday = WEEKDAY[m[2]!]!;
+    const weekday = WEEKDAY.get(m[2]!)!;
     if (!m[1]) return date(today.plus({ days: (weekday - today.weekday + 7) % 7 || 7 }));
     // luxon weeks are ISO weeks: Monday first, as on Chinese calendars.
     const monday = today.startOf('week').plus({ weeks: m[1] === '下' ? 1 : 0 });

@@ -1,10 +1,18 @@
 // The people the bot knows, with the look-ups the rules need. Pure: built from the policy file.
 
+import { cleanLine } from './text';
 import type { IsoDate, Person, Role } from './types';
+
+/** A person named in a command: the one meant, or everyone it could mean (none, or several). */
+export type PersonLookup = { person: Person } | { person: null; candidates: Person[] };
+
+/** Names compare after the text normalisation of commands, case-insensitively (Tom = tom). */
+const nameKey = (name: string) => cleanLine(name).toLowerCase();
 
 export class Directory {
   private readonly byId = new Map<string, Person>();
   private readonly byIdentity = new Map<string, Person>();
+  private readonly reports = new Map<string, Person[]>();
 
   constructor(readonly people: readonly Person[]) {
     for (const p of people) {
@@ -22,10 +30,33 @@ export class Directory {
     return this.byIdentity.get(identity);
   }
 
-  /** Finds a person by id, display name or identity, as typed in a chat command (`转交 … 李四`). */
+  /**
+   * The person a command names (`转交 … 李四`): by id or platform identity (both unique), else by
+   * display name when exactly one person has it. Two people with the name → both as candidates, never
+   * a guess.
+   */
+  resolve(reference: string): PersonLookup {
+    const ref = cleanLine(reference).replace(/^@\s*/, '');
+    const exact = this.byId.get(ref) ?? this.byIdentity.get(ref);
+    if (exact) return { person: exact };
+    const key = nameKey(ref);
+    const named = key ? this.people.filter((p) => nameKey(p.name) === key) : [];
+    return named.length === 1 ? { person: named[0]! } : { person: null, candidates: named };
+  }
+
+  /** The person a reference names unambiguously, if any (see `resolve`). */
   findByReference(reference: string): Person | undefined {
-    const ref = reference.trim().replace(/^@/, '');
-    return this.byId.get(ref) ?? this.people.find((p) => p.name === ref) ?? this.byIdentity.get(ref);
+    return this.resolve(reference).person ?? undefined;
+  }
+
+  /** Everyone below a person in the manager chains (direct and indirect reports). */
+  reportsOf(id: string): Person[] {
+    let reports = this.reports.get(id);
+    if (!reports) {
+      reports = this.people.filter((p) => this.managersOf(p.id).some((m) => m.id === id));
+      this.reports.set(id, reports);
+    }
+    return reports;
   }
 
   /** A person's user id on a platform (`wecom:ZhangSan` → `ZhangSan`), if they have one there. */

@@ -29,12 +29,18 @@ export function canReadContract(
   return isOwnerOrAbove(directory, person, ownerId) || holds(person, READ_ALL_ROLES) || approverIds.includes(person.id);
 }
 
-/** Customer profile: the same people as for the customer owner's contracts. */
-export const canReadCustomer = (directory: Directory, person: Person, ownerId: string): boolean =>
-  isOwnerOrAbove(directory, person, ownerId) || holds(person, READ_ALL_ROLES);
+/** Roles that may log a follow-up with any customer. */
+export const FOLLOW_UP_ALL_ROLES: Role[] = ['gm', 'admin'];
 
-/** Logging a follow-up: the customer's owner, their managers, gm and admin. */
-export const canFollowUp = (directory: Directory, person: Person, ownerId: string): boolean =>
-  isOwnerOrAbove(directory, person, ownerId) || holds(person, ['gm', 'admin']);
+/**
+ * The owners whose customers a person may see, or null for everyone's. Reading a customer's profile:
+ * the owner, anyone above the owner, and the read-all roles. Logging a follow-up: the owner, anyone
+ * above, gm and admin. Put as "whose customers" rather than "may see this one", so that a look-up can
+ * be limited to them before any work, and a customer outside them is simply not found.
+ */
+export function customerOwnersVisibleTo(directory: Directory, person: Person, purpose: 'read' | 'follow_up'): string[] | null {
+  if (holds(person, purpose === 'read' ? READ_ALL_ROLES : FOLLOW_UP_ALL_ROLES)) return null;
+  return [person.id, ...directory.reportsOf(person.id).map((p) => p.id)];
+}
 
 export const canSign = (person: Person, ownerId: string): boolean => person.id === ownerId || holds(person, SIGN_ROLES);

@@ -82,6 +82,10 @@ export function createRepositories(): Repositories {
         return e ? asCustomer(e) : null;
       },
       listAll: async (tx) => (await managerOf(tx).find(CustomerEntity, { order: { id: 'ASC' } })).map(asCustomer),
+      listByOwners: async (tx, ownerIds) =>
+        ownerIds.length === 0
+          ? []
+          : (await managerOf(tx).find(CustomerEntity, { where: { ownerId: In([...ownerIds]) }, order: { id: 'ASC' } })).map(asCustomer),
       async setNextFollowUpDue(tx, id, due) {
         await managerOf(tx).update(CustomerEntity, { id }, { nextFollowUpDue: due });
       },

@@ -67,6 +67,12 @@ describe('policy file', () => {
     ['an empty chain', (y) => y.replace('chain: [sales_manager]\n', 'chain: []\n'), /routing\[0\]\.chain: expected at least one approval step/],
     ['bad working hours', (y) => y.replace('"13:30-18:00"', '"18:00-13:30"'), /calendar\.hours\[1\]/],
     ['a duplicate identity', (y) => y.replace('wecom:ZhaoLiu', 'wecom:ZhangSan'), /people\[1\]\.identities\[0\]: "wecom:ZhangSan" already belongs to "zhangsan"/],
+    ['a duplicate display name', (y) => y.replace('name: 赵六', 'name: 张三'), /people\[1\]\.name: "张三" is also the name of people\[0\] \("zhangsan"\); display names must be unique: rename "zhangsan" or "zhaoliu"/],
+    ['a display name duplicated behind invisible characters', (y) => y.replace('name: 赵六', 'name: "张\u00AD三\u200B"'), /people\[1\]\.name: .* also the name of people\[0\] \("zhangsan"\).*"zhangsan" or "zhaoliu"/],
+    ['a display name duplicated in another case', (y) => y.replace('name: 张三', 'name: Tom').replace('name: 赵六', 'name: TOM'), /people\[1\]\.name: "TOM" is also the name of people\[0\] \("zhangsan"\)/],
+    ['an empty display name', (y) => y.replace('name: 赵六', 'name: "\u200B"'), /people\[1\]\.name: expected a display name/],
+    ['a display name longer than the column', (y) => y.replace('name: 赵六', `name: ${'赵'.repeat(101)}`), /people\[1\]\.name: expected a display name of at most 100 characters/],
+    ['an id longer than the column', (y) => y.replace('id: zhaoliu', `id: ${'z'.repeat(65)}`), /people\[1\]\.id: expected an id of at most 64 characters/],
     ['an alert to an unknown channel', (y) => y.replace('digest: approvals', 'digest: nowhere'), /alerts\.digest/],
     ['a bad tier', (y) => y.replace('default_tier: B', 'default_tier: D'), /customers\.default_tier/],
   ];
@@ -75,6 +81,11 @@ describe('policy file', () => {
     expect(yaml).not.toBe(EXAMPLE_POLICY);
     expect(() => parsePolicy(yaml, 'policy.yaml')).toThrow(ConfigError);
     expect(() => parsePolicy(yaml, 'policy.yaml')).toThrow(message);
+  });
+
+  it('stores display names normalised, as commands compare them', () => {
+    const policy = parsePolicy(EXAMPLE_POLICY.replace('name: 赵六', 'name: "赵\u200B六 "'), 'policy.yaml');
+    expect(policy.people.find((p) => p.id === 'zhaoliu')!.name).toBe('赵六');
   });
 
   it('falls back to policy.example.yaml and says so; POLICY_FILE must exist', () => {

@@ -37,6 +37,15 @@ const MALFORMED: [who: string, text: string, mentions: string[]][] = [
   ['zhangsan', '新建客户 等级:A', ['名称', '例：']],
   ['zhangsan', '新建客户 名称:西部能源 等级:S', ['等级', '例：']],
   ['zhangsan', '签订 HT-2026-0001 2030-01-01', ['签订']],
+  // Property names as values (these threw an internal error once), and dates out of range.
+  ['zhangsan', '签订 HT-2026-0001 toString', ['日期', '例：']],
+  ['zhangsan', '新建合同 客户:华东日报社 金额:5万 类型:销售 标题:x 开始:__proto__', ['开始', '例：']],
+  ['zhangsan', `修改 ${NO} 结束:constructor`, ['结束', '例：']],
+  ['zhangsan', '跟进 华东日报社 拜访 下次:__proto__', ['下次', '例：']],
+  ['zhangsan', '签订 HT-2026-0001 1900-01-01', ['日期', '超出范围', '2000-01-01', '例：']],
+  ['zhangsan', `修改 ${NO} 开始:1900-01-01`, ['开始', '超出范围', '例：']],
+  ['zhangsan', `修改 ${NO} 结束:2099-01-01`, ['结束', '超出范围', '例：']],
+  ['zhangsan', '跟进 华东日报社 拜访 下次:2030-01-01', ['下次', '超出范围', '例：']],
   ['zhangsan', '你好', ['帮助']],
   ['zhangsan', '', ['帮助']],
 ];

@@ -100,6 +100,25 @@ it('refuses a click on an old version or an already decided step, changing nothi
   expect(rig.fake.textsTo('LiSi').at(-1)).toContain('已经处理过了');
 });
 
+it('greys out every card the approver held after a transfer there and back (A → B → A)', async () => {
+  await draftContract();
+  await say('ZhangSan', '提交 HT-2026-0001');
+  await say('LiSi', '转交 HT-2026-0001 钱七');
+  await say('QianQi', '转交 HT-2026-0001 李四');
+  const lisiCards = rig.fake.sent.filter((m) => m.touser === 'LiSi' && m.msgtype === 'template_card').map((m) => m.responseCode!);
+  expect(lisiCards).toHaveLength(2); // the first card, and the one sent when the step came back
+  await click('LiSi', '同意'); // on the second card
+  expect(await rig.app.dataSource.query("SELECT status FROM approval_step WHERE seq = 1")).toEqual([{ status: 'approved' }]);
+  const label = (code: string) => rig.fake.updates.filter((u) => u.responseCode === code).map((u) => (u.body.button as { replace_name: string }).replace_name);
+  expect(label(lisiCards[0]!)).toEqual(['已转交 钱七']);
+  expect(label(lisiCards[1]!)).toEqual(['已同意']);
+  const qianqiCard = rig.fake.sent.find((m) => m.touser === 'QianQi' && m.msgtype === 'template_card')!.responseCode!;
+  expect(label(qianqiCard)).toEqual(['已转交 李四']);
+  // Every interactive card sent for the step is final now: none is left with live buttons.
+  const stepCards = rig.fake.sent.filter((m) => m.msgtype === 'template_card' && m.touser !== 'WangWu' && m.touser !== 'ZhangSan');
+  expect(stepCards.every((m) => label(m.responseCode!).length === 1)).toBe(true);
+});
+
 describe('bad requests are rejected, store nothing, and the server keeps serving', () => {
   const post = async (query: URLSearchParams | string, body: string | Buffer) =>
     (await fetch(`${rig.fake.callbackUrl}?${query}`, { method: 'POST', body })).status;

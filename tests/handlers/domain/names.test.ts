@@ -1,4 +1,4 @@
-import { isCloseName, nameSimilarity, normalizeCustomerName } from '../../../handlers/domain/names';
+import { isCloseName, MAX_COMPARED, nameSimilarity, normalizeCustomerName } from '../../../handlers/domain/names';
 
 describe('normalizeCustomerName', () => {
   it.each([
@@ -14,6 +14,9 @@ describe('normalizeCustomerName', () => {
     ['ＡＢＣ 贸易', 'abc贸易'], // full width and spaces
     ['ABC Trading Co., Ltd.', 'abctrading'],
     ['公司', '公司'], // never stripped to nothing
+    ['华东\u00AD日报社', '华东日报社'], // soft hyphen
+    ['华东日报社\u202E', '华东日报社'], // right-to-left override
+    ['\u200B华东\u2060日报\uFEFF社\u2066', '华东日报社'], // zero-width and isolates
   ])('%j → %j', (input, expected) => {
     expect(normalizeCustomerName(input)).toBe(expected);
   });
@@ -66,5 +69,28 @@ describe('isCloseName', () => {
   ])('%s is not close to %s', (a, b) => {
     expect(isCloseName(a, b)).toBe(false);
     expect(isCloseName(b, a)).toBe(false);
+  });
+});
+
+describe('bounded work', () => {
+  it(`compares at most ${MAX_COMPARED} characters of each name in the quadratic part`, () => {
+    const head = '华东日报社'.repeat(13).slice(0, MAX_COMPARED);
+    // Equal in the compared part, different after it: the table never sees the difference.
+    expect(nameSimilarity(`${head}甲乙丙`, `${head}丁戊己庚`)).toBe(1);
+    expect(isCloseName(`${head}甲乙丙`, `${head}丁戊己庚`)).toBe(true);
+    // Containment still sees the whole name.
+    expect(isCloseName(`${head}甲乙丙`, `${'x'.repeat(MAX_COMPARED)}${head}甲乙丙`)).toBe(true);
+  });
+
+  it('tells long, unrelated names apart without the table (the shared characters are too few)', () => {
+    const a = '甲'.repeat(200);
+    const b = '乙'.repeat(200);
+    expect(isCloseName(a, b)).toBe(false);
+    expect(nameSimilarity(a, b)).toBe(0);
+  });
+
+  it('agrees with the full comparison on the names of the tests above when they fit', () => {
+    expect(isCloseName('华东日报', '华东报社')).toBe(true);
+    expect(isCloseName('北京华东科技发展', '北京华东电子发展')).toBe(false);
   });
 });
