@@ -1,6 +1,7 @@
 // Builds the bot's core from configuration: database, directory, use-case deps, dispatch, outbox.
 // Used by main.ts (the server), the console transport, and the tests.
 
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Deps } from '../handlers/context';
 import { WorkingCalendar } from '../handlers/domain/calendar';
@@ -10,8 +11,9 @@ import { openDatabase } from '../storage/data-source';
 import { syncDirectory } from '../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../storage/repositories';
 import { createUnitOfWork } from '../storage/unit-of-work';
+import { ADMIN_ALERT_PREFIXES, alertAdmins } from './admin-alerts';
 import type { Policy } from './config';
-import { Dispatcher } from './dispatch';
+import { Dispatcher, type DispatchDeps } from './dispatch';
 import type { Logger } from './logger';
 import { OutboxDispatcher, type OutboxDispatcherOptions } from './outbox-dispatcher';
 
@@ -22,9 +24,13 @@ export interface AppOptions {
   clock: Clock;
   log: Logger;
   outbox?: OutboxDispatcherOptions;
+  /** Overrides of the inbox settings (tests). */
+  inbox?: Partial<Pick<DispatchDeps, 'holder' | 'claimMs' | 'maxAttempts' | 'retryBaseMs'>>;
 }
 
 export interface App {
+  /** This instance's name in inbox and outbox claims. */
+  instance: string;
   dataSource: DataSource;
   uow: UnitOfWork;
   deps: Deps;
@@ -37,14 +43,13 @@ export const systemClock: Clock = { now: () => new Date() };
 
 /** An urgent note to every admin that a message was given up; never about such a note itself. */
 async function tellAdmins(uow: UnitOfWork, deps: Deps, clock: Clock, message: OutboxRecord, error: string): Promise<void> {
-  if (message.dedupeKey.startsWith('outbox-dead:')) return;
+  if (ADMIN_ALERT_PREFIXES.some((p) => message.dedupeKey.startsWith(p))) return;
   const text = `消息发送失败已放弃（${message.attempts + 1} 次尝试）：${message.dedupeKey} → ${recipientKey(message.to)}\n最后错误：${error.slice(0, 300)}\n发送「发送状态」查看待发、失败和放弃的消息。`;
-  await uow.run(async (tx) => {
-    for (const admin of deps.directory.holdersOf('admin')) {
-      await deps.repos.outbox.enqueue(tx, { dedupeKey: `outbox-dead:${message.id}:${admin.id}`, to: { kind: 'person', personId: admin.id }, views: [{ type: 'text', text }], urgent: true }, clock.now());
-    }
-  });
+  await uow.run((tx) => alertAdmins(tx, deps, `outbox-dead:${message.id}`, text, clock.now()));
 }
+
+/** This instance's name in the claims it takes on inbox and outbox rows. */
+export const newInstanceId = (): string => `bot-${process.pid}-${randomUUID().slice(0, 8)}`;
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { dataSource, kind } = await openDatabase(options.databaseUrl);
@@ -56,8 +61,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     policy: options.policy.workflow,
     calendar: new WorkingCalendar(options.policy.calendar),
   };
-  const dispatcher = new Dispatcher({ workflow: deps, uow, inbox: createInboxStore(), clock: options.clock, log: options.log });
+  // One name per instance for every claim it takes (inbox events, outbox messages).
+  const instance = options.inbox?.holder ?? options.outbox?.holder ?? newInstanceId();
+  const dispatcher = new Dispatcher({
+    workflow: deps,
+    uow,
+    inbox: createInboxStore(),
+    clock: options.clock,
+    log: options.log,
+    holder: instance,
+    claimMs: options.policy.inbox.claimSeconds * 1000,
+    maxAttempts: options.policy.inbox.maxAttempts,
+    ...options.inbox,
+  });
   const outbox = new OutboxDispatcher(uow, createOutboxStore(), options.notifier, options.clock, options.log, {
+    holder: instance,
     maxAttempts: options.policy.outbox.maxAttempts,
     quietHours: options.policy.outbox.quietHours ? deps.calendar : undefined,
     perMinute: options.policy.outbox.perMinute,
@@ -66,6 +84,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ...options.outbox,
   });
   return {
+    instance,
     dataSource,
     uow,
     deps,

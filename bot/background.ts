@@ -1,5 +1,6 @@
 // Work started after a platform has been answered (process the event, deliver the replies). Tracked
-// so that shutdown and tests can wait for it.
+// so that shutdown and tests can wait for it; a piece of work is forgotten as soon as it settles, so
+// what is held is what is running, never what ran since start-up.
 
 import type { Logger } from './logger';
 
@@ -17,6 +18,11 @@ export class BackgroundWork {
       )
       .finally(() => this.running.delete(p));
     this.running.add(p);
+  }
+
+  /** Pieces of work running now. */
+  get size(): number {
+    return this.running.size;
   }
 
   /** Resolves when everything started so far (and anything it started) has finished. */

@@ -252,6 +252,17 @@ const policySchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  inbox: z
+    .strictObject({
+      // Processing attempts of one inbound event before it is given up (marked dead, admins told).
+      max_attempts: z.number().int().min(1).max(100).default(3),
+      // How long an instance's claim on an event it is processing lasts; after a crash another
+      // instance takes the event over once the claim has run out.
+      claim_seconds: z.number().int().min(1).max(3600).default(60),
+      // Days an event's payload is kept; after that only its key, status and times remain.
+      retention_days: z.number().int().min(1).max(3650).default(30),
+    })
+    .prefault({}),
   channels: z.record(z.string(), channelSchema.nullable().transform((c) => c ?? {})).default({}),
   alerts: z.record(z.string(), z.string()).default({}),
 });
@@ -266,6 +277,7 @@ export interface Policy {
   reminders: ReminderPolicy;
   serviceSla: RawPolicy['service_sla'];
   outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number } };
+  inbox: { maxAttempts: number; claimSeconds: number; retentionDays: number };
   notices: NoticePolicy;
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
@@ -324,6 +336,11 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       quietHours: raw.outbox.quiet_hours,
       claimSeconds: raw.outbox.claim_seconds,
       perMinute: raw.outbox.per_minute,
+    },
+    inbox: {
+      maxAttempts: raw.inbox.max_attempts,
+      claimSeconds: raw.inbox.claim_seconds,
+      retentionDays: raw.inbox.retention_days,
     },
     notices: {
       expiryNoticeDays: raw.contracts.expiry_notice_days,

@@ -26,7 +26,13 @@ export async function main(): Promise<void> {
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void stream?.start();
   scheduler.start(jobs);
+  // Every second: take over inbound events nobody is processing (left by an instance that died,
+  // or waiting for a retry), then deliver the outbox. Both runs are single-flight.
   const outboxTimer = setInterval(() => {
+    app.dispatcher
+      .resumeUnfinished()
+      .then((count) => count && log.info('took over unfinished inbound events', { count }))
+      .catch((error) => log.error('inbox resume failed', { error: String(error) }));
     app.outbox.deliverDue().catch((error) => log.error('outbox run failed', { error: String(error) }));
   }, 1000);
 
@@ -39,6 +45,7 @@ export async function main(): Promise<void> {
     await scheduler.stop();
     stream?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.dispatcher.close();
     await background.idle();
     await app.outbox.deliverDue().catch((error) => log.error('last outbox run failed', { error: String(error) }));
     await app.close();

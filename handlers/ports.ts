@@ -368,28 +368,65 @@ export type { ChainStepSpec };
 // ---------------------------------------------------------------------------------------------
 // Inbox and outbox delivery: used by the dispatch path and the outbox dispatcher
 
+/** received → done (answered, refusals included) | dead (given up after its attempts); `failed` is historic. */
+export type InboxStatus = 'received' | 'done' | 'failed' | 'dead';
+
 export interface InboxRecord {
   id: number;
   deliveryKey: string;
   platform: string;
   kind: string;
+  /** The normalized event; `{ pruned: true }` once the retention period has passed. */
   payload: Record<string, unknown>;
-  status: 'received' | 'done' | 'failed';
+  status: InboxStatus;
+  /** Processing attempts started, counted before each one (so an attempt the process died in counts). */
   attempts: number;
+  /** The instance holding the row, until `claimUntil` (nobody takes the row before that instant). */
+  claimedBy: string | null;
+  claimUntil: Date | null;
   receivedAt: Date;
+  error: string | null;
 }
 
+/** Who takes an inbox row, until when, and the time of taking it. */
+export interface InboxClaim {
+  holder: string;
+  until: Date;
+  now: Date;
+}
+
+/**
+ * Inbound events. Several instances share one inbox: a row is claimed (holder + expiry) before it
+ * is processed, and only the holder of the claim can finish it, so no event is processed twice; a
+ * claim that runs out (its holder died) lets another instance take the row over.
+ */
 export interface InboxStore {
-  /** Records an inbound event; null when its delivery key was seen before (a redelivery). */
+  /**
+   * Records an inbound event, already claimed by `claim.holder` when given (it is processed at once
+   * by the instance that received it); null when its delivery key was seen before (a redelivery).
+   */
   accept(
     tx: Tx,
     event: { deliveryKey: string; platform: string; kind: string; payload: Record<string, unknown> },
     now: Date,
+    claim?: { holder: string; until: Date },
   ): Promise<InboxRecord | null>;
-  finish(tx: Tx, id: number, status: 'done' | 'failed', now: Date, error?: string): Promise<void>;
-  countAttempt(tx: Tx, id: number): Promise<void>;
-  /** Events accepted but never finished (the process stopped in between), oldest first. */
-  listUnfinished(tx: Tx): Promise<InboxRecord[]>;
+  /**
+   * Takes an unfinished row for one processing attempt and counts the attempt: the row as it is now,
+   * or null when another instance holds it, it waits for a retry, or it is finished.
+   */
+  claim(tx: Tx, id: number, claim: InboxClaim): Promise<InboxRecord | null>;
+  /** Unfinished rows nobody holds (never claimed, claim run out, retry due), oldest first. */
+  listClaimable(tx: Tx, now: Date, limit: number): Promise<InboxRecord[]>;
+  /** Finishes a row this holder has claimed; false, changing nothing, when the claim was lost or the row is finished. */
+  finish(tx: Tx, id: number, holder: string, status: 'done' | 'dead', now: Date, error?: string): Promise<boolean>;
+  /** Hands a row back after a failed attempt; nobody takes it before `retryAt`. False when the claim was lost. */
+  release(tx: Tx, id: number, holder: string, retryAt: Date, error: string): Promise<boolean>;
+  /**
+   * Replaces the payload of up to `limit` finished rows received before `before` with a small stub,
+   * keeping the delivery key (redeliveries are still recognised), status and timestamps; returns how many.
+   */
+  prune(tx: Tx, before: Date, now: Date, limit: number): Promise<number>;
 }
 
 /** `person:lisi`, `channel:approvals`, `conversation:wecom:ZhangSan`: messages to one key keep their order. */

@@ -2,8 +2,9 @@
 
 import { SYSTEM, type Deps } from '../handlers/context';
 import { contractExpiryNotices, dailyDigest, nudgeFollowUps, weeklyFollowUpDigest } from '../handlers/notices';
-import type { NoticePolicy, ReminderPolicy, UnitOfWork } from '../handlers/ports';
+import type { InboxStore, NoticePolicy, ReminderPolicy, UnitOfWork } from '../handlers/ports';
 import { remindOverdueApprovals } from '../handlers/reminders';
+import { createInboxStore } from '../storage/repositories';
 import type { Job } from './scheduler';
 
 export interface JobDeps {
@@ -11,6 +12,8 @@ export interface JobDeps {
   workflow: Deps;
   /** Delivers the outbox (what the job queued goes out at once, within the outbox's limits). */
   deliver(): Promise<unknown>;
+  /** The inbox, for its retention (default: the database's). */
+  inbox?: InboxStore;
 }
 
 export function approvalRemindersJob(d: JobDeps, reminders: ReminderPolicy): Job {
@@ -47,8 +50,42 @@ export function noticesJob(d: JobDeps, notices: NoticePolicy): Job {
   };
 }
 
+export interface InboxRetention {
+  /** Payloads of events received longer ago than this are replaced by a stub. */
+  retentionDays: number;
+  /** Rows per transaction, and transactions per run: a run stays short, the rest waits an hour. */
+  batchSize?: number;
+  maxBatches?: number;
+}
+
+/**
+ * Hourly: the content of inbound events past the retention period is pruned, in bounded batches
+ * (one short transaction each). Keys, status and times stay, so a late redelivery is still a duplicate.
+ * Returns how many rows were pruned.
+ */
+export function inboxRetentionJob(d: JobDeps, retention: InboxRetention): Job {
+  const inbox = d.inbox ?? createInboxStore();
+  const batchSize = retention.batchSize ?? 500;
+  const maxBatches = retention.maxBatches ?? 200;
+  return {
+    name: 'inbox-retention',
+    cron: '23 * * * *',
+    leaseMs: 10 * 60_000,
+    async run(now) {
+      const before = new Date(now.getTime() - retention.retentionDays * 86_400_000);
+      let pruned = 0;
+      for (let i = 0; i < maxBatches; i++) {
+        const n = await d.uow.run((tx) => inbox.prune(tx, before, now, batchSize));
+        pruned += n;
+        if (n < batchSize) break;
+      }
+      return pruned;
+    },
+  };
+}
+
 /** The jobs a bot runs, configured from the policy. */
-export const botJobs = (d: JobDeps, policy: { reminders: ReminderPolicy; notices: NoticePolicy }): Job[] => [
-  approvalRemindersJob(d, policy.reminders),
-  noticesJob(d, policy.notices),
-];
+export const botJobs = (
+  d: JobDeps,
+  policy: { reminders: ReminderPolicy; notices: NoticePolicy; inbox: { retentionDays: number } },
+): Job[] => [approvalRemindersJob(d, policy.reminders), noticesJob(d, policy.notices), inboxRetentionJob(d, policy.inbox)];

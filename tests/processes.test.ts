@@ -1,6 +1,7 @@
 // The compiled bot run as real processes: `npm start`'s entry point; two scheduler instances on one
 // database (a SQLite file, then PostgreSQL) over 1,000 overdue steps, every reminder delivered once;
-// an instance killed in the middle of a dispatch batch.
+// an instance killed in the middle of a dispatch batch; two bots started on 200 unfinished inbound
+// events, each processed once; an event that kills the process given up after its attempts.
 
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { parsePolicy } from '../bot/config';
 import { silentLogger } from '../bot/logger';
 import { NotifierRouter } from '../bot/notifier-router';
 import type { NewStep } from '../handlers/ports';
+import { createInboxStore } from '../storage/repositories';
 import { EXAMPLE_POLICY } from './support/harness';
 
 const ROOT = path.join(__dirname, '..');
@@ -26,6 +28,7 @@ fs.writeFileSync(
     .replace('official_holidays: true', 'official_holidays: false')
     .replace('quiet_hours: true', 'quiet_hours: false')
     .replace('per_minute: { channel: 20, person: 30 }', 'per_minute: { channel: 20, person: 100000 }\n  claim_seconds: 2')
+    .replace('claim_seconds: 60', 'claim_seconds: 2')
     .replace('reminders: { interval_hours: 4, copy_manager_after: 2, alert_channel_after: 3 }', 'reminders: { interval_hours: 1000, copy_manager_after: 100, alert_channel_after: 100 }'),
 );
 
@@ -88,15 +91,21 @@ it('SQLite file: two processes, 1,000 overdue steps, each reminder delivered exa
 }, 120_000);
 
 const pgReachable = process.env.TEST_POSTGRES_URL_REACHABLE === '1';
+
+/** A PostgreSQL database of its own next to the test database, so tests running in parallel do not collide. */
+async function freshPostgresDatabase(suffix: string): Promise<string> {
+  const url = new URL(process.env.TEST_POSTGRES_URL!);
+  const name = `${url.pathname.slice(1) || 'test'}_${suffix}`;
+  const admin = await new DataSource({ type: 'postgres', url: process.env.TEST_POSTGRES_URL }).initialize();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.destroy();
+  url.pathname = `/${name}`;
+  return url.toString();
+}
 (pgReachable ? it : it.skip)('PostgreSQL: two processes, 1,000 overdue steps, each reminder delivered exactly once', async () => {
   // A database of its own, so the storage tests running in parallel do not collide with this one.
-  const admin = await new DataSource({ type: 'postgres', url: process.env.TEST_POSTGRES_URL }).initialize();
-  await admin.query('DROP DATABASE IF EXISTS contract_bot_instances WITH (FORCE)');
-  await admin.query('CREATE DATABASE contract_bot_instances');
-  await admin.destroy();
-  const url = new URL(process.env.TEST_POSTGRES_URL!);
-  url.pathname = '/contract_bot_instances';
-  await twoInstances(url.toString(), 'postgres');
+  await twoInstances(await freshPostgresDatabase('instances'), 'postgres');
 }, 120_000);
 
 it('a process killed in the middle of a dispatch batch loses nothing; a restart sends at most the one message in flight again', async () => {
@@ -192,3 +201,180 @@ it('npm start\'s entry point stops on a configuration mistake with one line that
     expect(stderr).not.toContain('s3cr3t');
   }
 }, 60_000);
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (probe.address() as { port: number }).port;
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+/** `npm start`'s entry point as a process; resolves once it serves /healthz. */
+async function startBotProcess(databaseUrl: string, sink: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(build, 'bot/main.js')], {
+    cwd: work,
+    env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, POLICY_FILE: policyFile, OUTBOX_DRY_RUN_FILE: sink, LOG_LEVEL: 'warn', NODE_PATH: path.join(ROOT, 'node_modules') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  child.stderr!.on('data', (d) => (logs += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = Date.now() + 30_000;
+  let status = 0;
+  while (Date.now() < until && status !== 200 && child.exitCode === null) {
+    status = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+    if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (status !== 200) throw new Error(`the bot did not start: ${logs}`);
+  return {
+    logs: () => logs,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+const sinkLines = (sink: string) =>
+  fs.existsSync(sink) ? fs.readFileSync(sink, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { key: string; pid: number; text: string }) : [];
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await condition()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+}
+
+const newContract = (i: number) => ({
+  kind: 'message.text' as const,
+  platform: 'wecom' as const,
+  deliveryKey: `wecom:unfinished-${i}`,
+  senderIdentity: 'wecom:ZhangSan',
+  conversation: { id: 'ZhangSan', type: 'direct' as const },
+  text: `新建合同 客户:华东日报社 金额:1万 类型:销售 标题:合同 ${i}`,
+});
+
+/**
+ * What a kill -9 leaves: a customer, and `count` events accepted but never processed, claimed by the
+ * dead instance for `claimMs` (so that both bots are up before the events can be taken over).
+ */
+async function seedUnfinishedInbox(databaseUrl: string, count: number, claimMs: number): Promise<void> {
+  const policy = parsePolicy(fs.readFileSync(policyFile, 'utf8'), 'policy.yaml');
+  const app = await createApp({ databaseUrl, policy, notifier: new NotifierRouter(), clock: { now: () => new Date() }, log: silentLogger });
+  const now = new Date();
+  const inbox = createInboxStore();
+  await app.uow.run(async (tx) => {
+    await app.deps.repos.customers.insert(tx, 'KH-000001', { name: '华东日报社', aliases: [], tier: 'A', ownerId: 'zhangsan', nextFollowUpDue: null, createdAt: now });
+    for (let i = 0; i < count; i++) {
+      const event = newContract(i);
+      const row = await inbox.accept(tx, { deliveryKey: event.deliveryKey, platform: event.platform, kind: event.kind, payload: event }, now, { holder: 'killed', until: new Date(now.getTime() + claimMs) });
+      expect(row).not.toBeNull();
+    }
+  });
+  await app.close();
+}
+
+async function countRows(databaseUrl: string, sql: string): Promise<number> {
+  const policy = parsePolicy(fs.readFileSync(policyFile, 'utf8'), 'policy.yaml');
+  const app = await createApp({ databaseUrl, policy, notifier: new NotifierRouter(), clock: { now: () => new Date() }, log: silentLogger });
+  try {
+    return Number((await app.dataSource.query(sql))[0].n);
+  } finally {
+    await app.close();
+  }
+}
+
+async function twoBotsOnUnfinishedInbox(databaseUrl: string, label: string): Promise<void> {
+  await seedUnfinishedInbox(databaseUrl, 200, 0);
+  const sink = path.join(work, `${label}-inbox-sink.jsonl`);
+  const bots = await Promise.all([startBotProcess(databaseUrl, sink), startBotProcess(databaseUrl, sink)]);
+  const replies = () => sinkLines(sink).filter((l) => l.key.startsWith('reply:'));
+  try {
+    await waitUntil(() => replies().length >= 200, 60_000);
+    await new Promise((r) => setTimeout(r, 1500)); // time for a second processing of anything to show
+  } finally {
+    expect(await Promise.all(bots.map((b) => b.stop()))).toEqual([0, 0]);
+  }
+  for (const b of bots) expect(b.logs()).not.toContain('"level":"error"');
+
+  expect(replies()).toHaveLength(200);
+  expect(new Set(replies().map((r) => r.key)).size).toBe(200);
+  expect(replies().every((r) => r.text.includes('已创建合同草稿'))).toBe(true);
+  expect(await countRows(databaseUrl, 'SELECT COUNT(*) AS n FROM contract')).toBe(200);
+  expect(await countRows(databaseUrl, "SELECT COUNT(*) AS n FROM inbox WHERE status = 'done'")).toBe(200);
+  expect(await countRows(databaseUrl, "SELECT COUNT(*) AS n FROM outbox WHERE dedupe_key LIKE 'reply:%'")).toBe(200);
+  const byInstance = await countRows(databaseUrl, 'SELECT COUNT(DISTINCT claimed_by) AS n FROM inbox');
+  process.stderr.write(`${label}: ${byInstance} instance(s) processed the 200 events\n`);
+}
+
+it('SQLite file: two bots started on 200 unfinished inbound events process each exactly once', async () => {
+  await twoBotsOnUnfinishedInbox(`sqlite:${path.join(work, 'inbox.sqlite')}`, 'sqlite');
+}, 120_000);
+
+(pgReachable ? it : it.skip)('PostgreSQL: two bots started on 200 unfinished inbound events process each exactly once', async () => {
+  await twoBotsOnUnfinishedInbox(await freshPostgresDatabase('inbox'), 'postgres');
+}, 120_000);
+
+it('an event that kills the process every time is given up after 3 attempts, the admins told once, and not replayed at the next start', async () => {
+  const file = path.join(work, 'poison.sqlite');
+  const databaseUrl = `sqlite:${file}`;
+  const sink = path.join(work, 'poison-sink.jsonl');
+  await seedUnfinishedInbox(databaseUrl, 1, 0);
+  // An instance whose processing of the event kills it (as an out-of-memory or a native crash would).
+  const crasher = path.join(work, 'crasher.js');
+  fs.writeFileSync(
+    crasher,
+    `require('reflect-metadata');
+const fs = require('node:fs');
+const { createApp } = require(${JSON.stringify(path.join(build, 'bot/app.js'))});
+const { parsePolicy } = require(${JSON.stringify(path.join(build, 'bot/config.js'))});
+const { NotifierRouter } = require(${JSON.stringify(path.join(build, 'bot/notifier-router.js'))});
+const { silentLogger } = require(${JSON.stringify(path.join(build, 'bot/logger.js'))});
+(async () => {
+  const policy = parsePolicy(fs.readFileSync(process.env.POLICY_FILE, 'utf8'), 'policy.yaml');
+  const app = await createApp({ databaseUrl: process.env.DATABASE_URL, policy, notifier: new NotifierRouter(), clock: { now: () => new Date() }, log: silentLogger });
+  app.deps.repos.contracts.insert = () => process.kill(process.pid, 'SIGKILL');
+  await app.dispatcher.resumeUnfinished();
+  process.exit(3);
+})();
+`,
+  );
+  const crash = () =>
+    new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, [crasher], {
+        cwd: work,
+        env: { ...process.env, DATABASE_URL: databaseUrl, POLICY_FILE: policyFile, NODE_PATH: path.join(ROOT, 'node_modules') },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.on('error', reject);
+      child.on('exit', (code, signal) => resolve(signal === 'SIGKILL' ? 137 : (code ?? -1)));
+    });
+  const attempts = () => countRows(databaseUrl, 'SELECT attempts AS n FROM inbox');
+  for (let i = 1; i <= 3; i++) {
+    await new Promise((r) => setTimeout(r, 2100)); // the claim of the instance before runs out (claim_seconds: 2)
+    expect(await crash()).toBe(137);
+    expect(await attempts()).toBe(i); // counted before the work, so the crash counts
+  }
+  await new Promise((r) => setTimeout(r, 2100));
+  const bot = await startBotProcess(databaseUrl, sink);
+  try {
+    await waitUntil(() => sinkLines(sink).length >= 2, 20_000);
+  } finally {
+    expect(await bot.stop()).toBe(0);
+  }
+  expect(await countRows(databaseUrl, "SELECT COUNT(*) AS n FROM inbox WHERE status = 'dead' AND attempts = 4")).toBe(1);
+  const told = sinkLines(sink);
+  expect(told.map((l) => l.key).sort()).toEqual(['inbox-dead:1:admin', 'reply:1']);
+  expect(told.find((l) => l.key === 'reply:1')!.text).toContain('处理时出错了');
+  expect(told.find((l) => l.key === 'inbox-dead:1:admin')!.text).toContain('已放弃（3 次尝试）');
+
+  // The next start replays nothing and tells nobody again.
+  const again = await startBotProcess(databaseUrl, sink);
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(await again.stop()).toBe(0);
+  expect(sinkLines(sink)).toHaveLength(2);
+  expect(await countRows(databaseUrl, 'SELECT COUNT(*) AS n FROM contract')).toBe(0);
+  expect(await attempts()).toBe(4);
+}, 120_000);

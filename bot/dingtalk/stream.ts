@@ -4,6 +4,11 @@
 // - reconnection is ours: the SDK's own (autoReconnect) has two paths that can both fire and leak
 //   sockets, and it waits for the server to close after a `disconnect` frame, during which pushes
 //   stop. We reconnect with a new ticket as soon as `disconnect` arrives, or when a socket drops.
+//   One connection attempt at a time (a `disconnect` and the old socket's close may both ask for
+//   one), and a new socket closes the one it replaces: however often it reconnects, one socket is open.
+// - liveness is ours too: the SDK's keepAlive starts a heartbeat timer per connection and never
+//   clears the previous one. One timer per client pings the current socket; a socket that did not
+//   answer the previous ping (a network that went silent without closing) is dropped and replaced.
 
 import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
 import type { Logger } from '../logger';
@@ -12,24 +17,43 @@ export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
 export const TOPIC_CARD = '/v1.0/card/instances/callback';
 export const DEFAULT_GATEWAY_URL = 'https://api.dingtalk.com/v1.0/gateway/connections/open';
 
-interface SdkInternals {
-  socket?: { on(event: 'close', fn: () => void): void; close(): void; readyState: number };
-  dw_url?: string;
+interface SdkSocket {
+  on(event: 'close', fn: () => void): void;
+  close(): void;
+  terminate(): void;
+  ping(): void;
+  readyState: number;
 }
+
+interface SdkInternals {
+  socket?: SdkSocket;
+  dw_url?: string;
+  /** Set by the SDK on every pong (and KEEPALIVE frame). */
+  isAlive: boolean;
+  /** Options of every new WebSocket. */
+  sslopts: Record<string, unknown>;
+}
+
+const OPEN = 1;
 
 export interface StreamClientOptions {
   clientId: string;
   clientSecret: string;
   gatewayUrl?: string;
   reconnectDelayMs?: number;
+  /** How often the connection is pinged; one unanswered ping drops it. */
+  pingIntervalMs?: number;
   log: Logger;
 }
 
 export class DingtalkStreamClient extends DWClient {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private opening: Promise<void> | null = null;
   private readonly gatewayUrl: string;
   private readonly reconnectDelayMs: number;
+  private readonly pingIntervalMs: number;
   private readonly log: Logger;
   /** Resolves once the first connection is open. */
   private firstOpen: Promise<void>;
@@ -46,7 +70,10 @@ export class DingtalkStreamClient extends DWClient {
     } as ConstructorParameters<typeof DWClient>[0]);
     this.gatewayUrl = options.gatewayUrl ?? DEFAULT_GATEWAY_URL;
     this.reconnectDelayMs = options.reconnectDelayMs ?? 1000;
+    this.pingIntervalMs = options.pingIntervalMs ?? 30_000;
     this.log = options.log;
+    // A handshake that never completes must fail, or the reconnection would wait on it forever.
+    this.internals.sslopts = { ...this.internals.sslopts, handshakeTimeout: 10_000 };
     this.firstOpen = new Promise((resolve) => (this.markOpen = resolve));
   }
 
@@ -75,20 +102,33 @@ export class DingtalkStreamClient extends DWClient {
 
   /** Connects and stays connected until `stop()`. Resolves when the first connection is open. */
   async start(): Promise<void> {
+    this.pingTimer ??= setInterval(() => this.checkAlive(), this.pingIntervalMs);
+    this.pingTimer.unref();
     void this.open();
     await this.firstOpen;
   }
 
-  private async open(): Promise<void> {
+  /** One connection attempt at a time: callers during an attempt share it. */
+  private open(): Promise<void> {
+    this.opening ??= this.connectOnce().finally(() => (this.opening = null));
+    return this.opening;
+  }
+
+  private async connectOnce(): Promise<void> {
     if (this.stopped) return;
+    const previous = this.internals.socket;
     try {
       await this.getEndpoint();
       await this._connect();
       const socket = this.internals.socket!;
+      if (this.stopped) return socket.close();
+      this.internals.isAlive = true;
       socket.on('close', () => {
         // Only the current socket matters: an old one closing after a `disconnect` is expected.
         if (!this.stopped && this.internals.socket === socket) this.scheduleReconnect('socket closed');
       });
+      // The socket this one replaces gets no more pushes (or is dead): close it, it is not current.
+      if (previous && previous !== socket) previous.close();
       this.log.info('DingTalk stream connected');
       this.markOpen();
     } catch (error) {
@@ -102,22 +142,35 @@ export class DingtalkStreamClient extends DWClient {
     this.log.info('DingTalk stream reconnecting', { reason, inMs: this.reconnectDelayMs });
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
+      if (this.internals.socket?.readyState === OPEN && !this.opening) return; // already replaced meanwhile
       void this.open();
     }, this.reconnectDelayMs);
   }
 
+  /** Pings the current socket; drops it when the previous ping went unanswered (its close reconnects). */
+  private checkAlive(): void {
+    const socket = this.internals.socket;
+    if (this.stopped || this.opening || !socket || socket.readyState !== OPEN) return;
+    if (!this.internals.isAlive) {
+      this.log.warn('DingTalk stream silent: reconnecting', { afterMs: this.pingIntervalMs });
+      socket.terminate();
+      return;
+    }
+    this.internals.isAlive = false;
+    socket.ping();
+  }
+
   override onSystem(frame: DWClientDownStream): void {
     super.onSystem(frame);
-    if (frame.headers.topic === 'disconnect' && !this.stopped) {
-      // The server stops pushing on this socket now and closes it in ~10 s: open the next one at once.
-      const old = this.internals.socket;
-      void this.open().then(() => old?.close());
-    }
+    // The server stops pushing on this socket now and closes it in ~10 s: open the next one at once
+    // (it closes this one once it is open).
+    if (frame.headers.topic === 'disconnect' && !this.stopped) void this.open();
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
     this.disconnect();
   }
 }

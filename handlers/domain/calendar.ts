@@ -17,6 +17,17 @@ export const LAST_OFFICIAL_YEAR = Math.max(...Object.keys(OFFICIAL.holidays).map
 const HOUR = 3_600_000;
 /** Ten years of days: a calendar without working time must fail, not loop forever. */
 const SCAN_LIMIT_DAYS = 3660;
+/**
+ * Days remembered per cache: more than a ten-year scan, and fixed, so that a bot running for years
+ * (each day, and every far-off date someone types, adds one) does not grow. Oldest out first.
+ */
+export const CACHED_DAYS = 4096;
+
+function remember<V>(cache: Map<IsoDate, V>, date: IsoDate, value: V): V {
+  if (cache.size >= CACHED_DAYS) cache.delete(cache.keys().next().value!);
+  cache.set(date, value);
+  return value;
+}
 
 /** A working period of one day as epoch-ms, end exclusive. */
 interface Span {
@@ -57,12 +68,8 @@ export class WorkingCalendar {
    * the ISO weekday decides. Years chinese-days does not know yet fall through to the weekday rule.
    */
   isWorkingDay(date: IsoDate): boolean {
-    let working = this.dayCache.get(date);
-    if (working === undefined) {
-      working = this.decide(date);
-      this.dayCache.set(date, working);
-    }
-    return working;
+    const working = this.dayCache.get(date);
+    return working ?? remember(this.dayCache, date, this.decide(date));
   }
 
   private decide(date: IsoDate): boolean {
@@ -138,9 +145,14 @@ export class WorkingCalendar {
       const midnight = DateTime.fromISO(date, { zone: this.config.timezone });
       const spans = this.isWorkingDay(date) ? this.periods.map((p) => ({ start: at(midnight, p.start), end: at(midnight, p.end) })) : [];
       day = { midnight: midnight.toMillis(), spans, next: DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: 1 }).toISODate()! };
-      this.dayInfo.set(date, day);
+      remember(this.dayInfo, date, day);
     }
     return day;
+  }
+
+  /** Days held in the larger of the two caches (at most CACHED_DAYS). */
+  get cachedDays(): number {
+    return Math.max(this.dayCache.size, this.dayInfo.size);
   }
 
   private dateOf(t: number): IsoDate {

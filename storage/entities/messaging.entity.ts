@@ -9,14 +9,21 @@ export class InboxEntity {
   @Column({ type: 'varchar', length: 16 }) platform!: string;
   @Column({ type: 'varchar', length: 32 }) kind!: string;
   @JsonColumn() payload!: Record<string, unknown>;
-  /** received → done | failed; `received` rows are resumed at start-up. */
+  /** received → done | failed | dead (given up); `received` rows are processed by whoever claims them. */
   @Column({ type: 'varchar', length: 12 }) status!: string;
   /** Random token of the insert that created the row: tells the winner of a concurrent insert. */
   @Column({ name: 'claim_token', type: 'varchar', length: 40 }) claimToken!: string;
+  /** Processing attempts started (counted before each one, so a crash counts too). */
   @Column({ type: 'integer' }) attempts!: number;
+  /** The instance processing the row, until `claimUntil`; another may take it over after that. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 100, nullable: true }) claimedBy!: string | null;
+  /** Nobody else may take the row before this instant: a holder's claim, or the wait before a retry. */
+  @InstantColumn({ name: 'claim_until', nullable: true }) claimUntil!: Date | null;
   @InstantColumn({ name: 'received_at' }) receivedAt!: Date;
   @InstantColumn({ name: 'processed_at', nullable: true }) processedAt!: Date | null;
   @Column({ type: 'text', nullable: true }) error!: string | null;
+  /** When the payload was replaced by a stub after the retention period (the key still dedupes). */
+  @InstantColumn({ name: 'pruned_at', nullable: true }) prunedAt!: Date | null;
 }
 
 /** Every message the bot sends, written in the transaction of the change that caused it. */

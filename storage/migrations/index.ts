@@ -1,7 +1,14 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { CardDelivery1764100000000 } from './1764100000000-card-delivery';
 import { OutboxClaims1764200000000 } from './1764200000000-outbox-claims';
+import { InboxClaims1764300000000 } from './1764300000000-inbox-claims';
 import { SpentSignatures1764400000000 } from './1764400000000-spent-signatures';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
-export const MIGRATIONS = [InitialSchema1764000000000, CardDelivery1764100000000, OutboxClaims1764200000000, SpentSignatures1764400000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  CardDelivery1764100000000,
+  OutboxClaims1764200000000,
+  InboxClaims1764300000000,
+  SpentSignatures1764400000000,
+];

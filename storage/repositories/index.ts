@@ -223,9 +223,12 @@ export function createRepositories(): Repositories {
 
 const asInbox = (e: InboxEntity): InboxRecord => e as unknown as InboxRecord;
 
+/** What a pruned payload becomes: small, and says why the event is gone. */
+export const PRUNED_PAYLOAD = { pruned: true } as const;
+
 export function createInboxStore(): InboxStore {
   return {
-    async accept(tx: Tx, event, now) {
+    async accept(tx: Tx, event, now, claim) {
       const em = managerOf(tx);
       if (await em.existsBy(InboxEntity, { deliveryKey: event.deliveryKey })) return null;
       const claimToken = randomUUID();
@@ -233,21 +236,82 @@ export function createInboxStore(): InboxStore {
         .createQueryBuilder()
         .insert()
         .into(InboxEntity)
-        .values({ ...event, status: 'received', claimToken, attempts: 0, receivedAt: now } as never)
+        .values({
+          ...event,
+          status: 'received',
+          claimToken,
+          attempts: 0,
+          claimedBy: claim?.holder ?? null,
+          claimUntil: claim?.until ?? null,
+          receivedAt: now,
+        } as never)
         .orIgnore()
         .execute();
       // Whoever's token is stored won a concurrent insert of the same key.
       const row = await em.findOneBy(InboxEntity, { deliveryKey: event.deliveryKey });
       return row && row.claimToken === claimToken ? asInbox(row) : null;
     },
-    async finish(tx, id, status, now, error) {
-      await managerOf(tx).update(InboxEntity, { id }, { status, processedAt: now, error: error ?? null });
+    async claim(tx, id, { holder, until, now }) {
+      const em = managerOf(tx);
+      // One conditional update: of two instances claiming at once, one matches the row.
+      const result = await em
+        .createQueryBuilder()
+        .update(InboxEntity)
+        .set({ claimedBy: holder, claimUntil: until, attempts: () => 'attempts + 1' })
+        .where("id = :id AND status = 'received' AND (claimed_by = :holder OR claim_until IS NULL OR claim_until <= :now)", {
+          id,
+          holder,
+          now: now.getTime(),
+        })
+        .execute();
+      if (result.affected !== 1) return null;
+      return asInbox(await em.findOneByOrFail(InboxEntity, { id }));
     },
-    async countAttempt(tx, id) {
-      await managerOf(tx).increment(InboxEntity, { id }, 'attempts', 1);
+    listClaimable: async (tx, now, limit) =>
+      (
+        await managerOf(tx)
+          .createQueryBuilder(InboxEntity, 'i')
+          .where("i.status = 'received' AND (i.claim_until IS NULL OR i.claim_until <= :now)", { now: now.getTime() })
+          .orderBy('i.id', 'ASC')
+          .take(limit)
+          .getMany()
+      ).map(asInbox),
+    async finish(tx, id, holder, status, now, error) {
+      const result = await managerOf(tx)
+        .createQueryBuilder()
+        .update(InboxEntity)
+        .set({ status, processedAt: now, claimUntil: null, error: error?.slice(0, 2000) ?? null })
+        .where("id = :id AND status = 'received' AND claimed_by = :holder", { id, holder })
+        .execute();
+      return result.affected === 1;
     },
-    listUnfinished: async (tx) =>
-      (await managerOf(tx).find(InboxEntity, { where: { status: 'received' }, order: { id: 'ASC' } })).map(asInbox),
+    async release(tx, id, holder, retryAt, error) {
+      const result = await managerOf(tx)
+        .createQueryBuilder()
+        .update(InboxEntity)
+        .set({ claimedBy: null, claimUntil: retryAt, error: error.slice(0, 2000) })
+        .where("id = :id AND status = 'received' AND claimed_by = :holder", { id, holder })
+        .execute();
+      return result.affected === 1;
+    },
+    async prune(tx, before, now, limit) {
+      const em = managerOf(tx);
+      const rows: { id: number | string }[] = await em
+        .createQueryBuilder(InboxEntity, 'i')
+        .select('i.id', 'id')
+        .where("i.pruned_at IS NULL AND i.received_at < :before AND i.status <> 'received'", { before: before.getTime() })
+        .orderBy('i.id', 'ASC')
+        .limit(limit)
+        .getRawMany();
+      if (rows.length === 0) return 0;
+      await em
+        .createQueryBuilder()
+        .update(InboxEntity)
+        .set({ payload: PRUNED_PAYLOAD as never, prunedAt: now })
+        .where('id IN (:...ids)', { ids: rows.map((r) => Number(r.id)) })
+        .execute();
+      return rows.length;
+    },
   };
 }
 

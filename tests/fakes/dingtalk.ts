@@ -45,6 +45,8 @@ export class FakeDingtalk {
   readonly robotPosts: { token: string; body: Record<string, unknown>; errcode: number }[] = [];
   tokenRequests = 0;
   baseUrl = '';
+  /** How long the gateway takes to answer (a slow network). */
+  gatewayDelayMs = 0;
   /** How long the session webhooks of new messages really work (the payload always says 90 min). */
   sessionTtlMs = 90 * 60_000;
   /** When set, the session webhook answers 307 to this URL (a compromised or misbehaving endpoint). */
@@ -123,6 +125,19 @@ export class FakeDingtalk {
     ws.on('close', () => (entry.open = false));
     // Frames nobody acknowledged go out again on the new connection.
     for (const [id, p] of this.pending) if (p.frame.type !== 'SYSTEM') this.transmit(p.frame, id);
+  }
+
+  /** Connections open at the WebSocket level, whether or not they still get pushes. */
+  get openSockets(): number {
+    return this.sockets.filter((s) => s.ws.readyState === s.ws.OPEN).length;
+  }
+
+  /** The network stops carrying anything without closing: nothing is read, so pings go unanswered. */
+  freezeConnections(): void {
+    for (const s of this.sockets.filter((x) => x.open)) {
+      s.open = false;
+      (s.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    }
   }
 
   /** Live connections that still get pushes (a connection told to disconnect gets none). */
@@ -273,6 +288,7 @@ export class FakeDingtalk {
         return this.json(res, 401, { requestid: randomUUID(), code: 'authFailed', message: '鉴权失败' });
       }
       this.gatewayRequests.push({ clientId: String(body.clientId), subscriptions: body.subscriptions as never });
+      if (this.gatewayDelayMs) await new Promise((r) => setTimeout(r, this.gatewayDelayMs));
       const ticket = randomUUID();
       this.tickets.set(ticket, this.now() + 90_000);
       return this.json(res, 200, { endpoint: `${this.baseUrl.replace('http', 'ws')}/connect`, ticket });

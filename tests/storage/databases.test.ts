@@ -98,6 +98,91 @@ describe.each(databases(true))('%s', (kind, url) => {
     expect(Number(rows[0].n)).toBe(1);
   });
 
+  it('lets one holder claim an inbox row until its claim runs out, and counts each attempt', async () => {
+    const inbox = createInboxStore();
+    const t0 = new Date(Date.now() + 7200_000);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const event = { deliveryKey: 'wecom:claim-1', platform: 'wecom', kind: 'message.text', payload: { text: 'x' } };
+    const row = (await run((tx) => inbox.accept(tx, event, t0, { holder: 'a', until: at(60) })))!;
+    expect(row).toMatchObject({ status: 'received', attempts: 0, claimedBy: 'a', claimUntil: at(60) });
+    // Held by a: nobody else takes it, and it is not offered to anyone, until the claim runs out.
+    expect(await run((tx) => inbox.claim(tx, row.id, { holder: 'b', until: at(90), now: at(30) }))).toBeNull();
+    expect((await run((tx) => inbox.listClaimable(tx, at(30), 100))).map((r) => r.id)).not.toContain(row.id);
+    expect(await run((tx) => inbox.claim(tx, row.id, { holder: 'a', until: at(90), now: at(30) }))).toMatchObject({ attempts: 1, claimedBy: 'a' });
+    // After the claim ran out (a died): offered again, and of two instances claiming at once one wins.
+    expect((await run((tx) => inbox.listClaimable(tx, at(91), 100))).map((r) => r.id)).toContain(row.id);
+    const claims = await Promise.all(['b', 'c'].map((holder) => run((tx) => inbox.claim(tx, row.id, { holder, until: at(200), now: at(91) }))));
+    const winners = claims.filter((c) => c !== null);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ attempts: 2, claimUntil: at(200) });
+    const winner = winners[0]!.claimedBy!;
+    const loser = winner === 'b' ? 'c' : 'b';
+
+    // A finish by a holder whose claim was lost changes nothing, and its transaction is rolled back.
+    const customersBefore = (await run((tx) => repos.customers.listAll(tx))).length;
+    await expect(
+      run(async (tx) => {
+        await repos.customers.insert(tx, 'KH-CLAIM1', { name: '丢失的认领', aliases: [], tier: 'B', ownerId: 'zhangsan', nextFollowUpDue: null, createdAt: at(95) });
+        const finished = [await inbox.finish(tx, row.id, 'a', 'done', at(95)), await inbox.finish(tx, row.id, loser, 'dead', at(95), 'x')];
+        if (finished.some((f) => !f)) throw Object.assign(new Error(`claim lost: ${finished}`), { code: 'claim_lost', finished });
+      }),
+    ).rejects.toMatchObject({ code: 'claim_lost', finished: [false, false] });
+    expect(await run((tx) => repos.customers.listAll(tx))).toHaveLength(customersBefore);
+    expect(await run((tx) => inbox.release(tx, row.id, 'a', at(100), 'boom'))).toBe(false);
+    const [unchanged] = await ds.query(`SELECT status, claimed_by, attempts, error FROM inbox WHERE id = ${row.id}`);
+    expect(unchanged).toMatchObject({ status: 'received', claimed_by: winner, error: null });
+    expect(Number(unchanged.attempts)).toBe(2);
+
+    // The holder finishes it once; then nobody can claim or finish it again.
+    expect(await run((tx) => inbox.finish(tx, row.id, winner, 'done', at(96)))).toBe(true);
+    expect(await run((tx) => inbox.finish(tx, row.id, winner, 'done', at(97)))).toBe(false);
+    expect(await run((tx) => inbox.claim(tx, row.id, { holder: loser, until: at(999), now: at(900) }))).toBeNull();
+    expect((await run((tx) => inbox.listClaimable(tx, at(900), 100))).map((r) => r.id)).not.toContain(row.id);
+  });
+
+  it('hands an inbox row back for a retry that nobody takes before it is due', async () => {
+    const inbox = createInboxStore();
+    const t0 = new Date(Date.now() + 7200_000);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const row = (await run((tx) => inbox.accept(tx, { deliveryKey: 'wecom:retry-1', platform: 'wecom', kind: 'message.text', payload: {} }, t0)))!;
+    expect(row.claimedBy).toBeNull();
+    expect(await run((tx) => inbox.claim(tx, row.id, { holder: 'a', until: at(60), now: t0 }))).toMatchObject({ attempts: 1 });
+    expect(await run((tx) => inbox.release(tx, row.id, 'a', at(5), 'TypeError: boom'))).toBe(true);
+    expect(await run((tx) => inbox.claim(tx, row.id, { holder: 'a', until: at(60), now: at(4) }))).toBeNull();
+    expect(await run((tx) => inbox.claim(tx, row.id, { holder: 'b', until: at(60), now: at(5) }))).toMatchObject({ attempts: 2, claimedBy: 'b', error: 'TypeError: boom' });
+    expect(await run((tx) => inbox.finish(tx, row.id, 'b', 'dead', at(6), 'TypeError: boom'))).toBe(true);
+    const [dead] = await ds.query(`SELECT status FROM inbox WHERE id = ${row.id}`);
+    expect(dead.status).toBe('dead');
+  });
+
+  it('prunes old finished inbox payloads in batches and keeps their keys', async () => {
+    const inbox = createInboxStore();
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = (await run((tx) => inbox.accept(tx, { deliveryKey: `wecom:old-${i}`, platform: 'wecom', kind: 'message.text', payload: { text: `secret ${i}` } }, old, { holder: 'a', until: old })))!;
+      await run((tx) => inbox.finish(tx, r.id, 'a', 'done', old));
+      ids.push(r.id);
+    }
+    const open = (await run((tx) => inbox.accept(tx, { deliveryKey: 'wecom:old-open', platform: 'wecom', kind: 'message.text', payload: { text: 'unfinished' } }, old)))!;
+    const recent = (await run((tx) => inbox.accept(tx, { deliveryKey: 'wecom:recent', platform: 'wecom', kind: 'message.text', payload: { text: 'recent' } }, new Date(), { holder: 'a', until: new Date() })))!;
+    await run((tx) => inbox.finish(tx, recent.id, 'a', 'done', new Date()));
+
+    expect(await run((tx) => inbox.prune(tx, cutoff, new Date(), 2))).toBe(2);
+    expect(await run((tx) => inbox.prune(tx, cutoff, new Date(), 2))).toBe(1);
+    expect(await run((tx) => inbox.prune(tx, cutoff, new Date(), 2))).toBe(0);
+    const rows: { id: number; payload: string; delivery_key: string; status: string; pruned_at: unknown }[] = await ds.query(
+      `SELECT id, payload, delivery_key, status, pruned_at FROM inbox WHERE id IN (${[...ids, open.id, recent.id].join(',')}) ORDER BY id`,
+    );
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    for (const id of ids) expect(byId.get(id)).toMatchObject({ payload: '{"pruned":true}', status: 'done' });
+    expect(byId.get(open.id)!.payload).toContain('unfinished');
+    expect(byId.get(recent.id)!.payload).toContain('recent');
+    // The key still dedupes a redelivery.
+    expect(await run((tx) => inbox.accept(tx, { deliveryKey: 'wecom:old-0', platform: 'wecom', kind: 'message.text', payload: { text: 'again' } }, new Date()))).toBeNull();
+  });
+
   it('lists due outbox messages in order per recipient and lets one instance claim each', async () => {
     const store = createOutboxStore();
     const now = new Date(Date.now() + 3600_000); // after everything enqueued by the tests above
