@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { parseCardActionKey } from '../../cards/action-key';
-import type { NormalizedEvent } from '../events';
+import { boundedKey, boundedText, type NormalizedEvent } from '../events';
 import { trustedSessionWebhook } from './session-webhook';
 
 export const robotMessageSchema = z.object({
@@ -36,11 +36,11 @@ export function normalizeRobotMessage(payload: unknown, oapiBase: string): Norma
   return {
     kind: 'message.text',
     platform: 'dingtalk',
-    deliveryKey: `dingtalk:msg:${m.msgId}`,
+    deliveryKey: boundedKey(`dingtalk:msg:${m.msgId}`),
     senderIdentity: `dingtalk:${m.senderStaffId}`,
     conversation: { id: m.conversationId, type: m.conversationType === '2' ? 'group' : 'direct' },
     // In groups the @mention is stripped but leaves a leading space.
-    text: m.text!.content.trim(),
+    text: boundedText(m.text!.content).trim(),
     ...(webhook ? { replyWebhook: { url: webhook, expiresAt: m.sessionWebhookExpiredTime! } } : {}),
   };
 }
@@ -55,7 +55,7 @@ export function normalizeCardCallback(payload: unknown, messageId: string): Norm
   return {
     kind: 'card.action',
     platform: 'dingtalk',
-    deliveryKey: `dingtalk:card:${messageId}`,
+    deliveryKey: boundedKey(`dingtalk:card:${messageId}`),
     senderIdentity: `dingtalk:${parsed.data.userId}`,
     conversation: { id: parsed.data.userId, type: 'direct' },
     action,

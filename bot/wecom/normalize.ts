@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { parseCardActionKey } from '../../cards/action-key';
-import type { NormalizedEvent } from '../events';
+import { boundedKey, boundedText, type NormalizedEvent } from '../events';
 import { field } from './xml';
 
 /**
@@ -21,8 +21,8 @@ export function normalizeWecom(xml: Record<string, unknown>, decrypted: string):
   };
   if (type === 'text') {
     const msgId = field(xml, 'MsgId');
-    const text = field(xml, 'Content') ?? '';
-    return { ...base, kind: 'message.text', deliveryKey: msgId ? `wecom:msg:${msgId}` : eventKey(decrypted), text };
+    const text = boundedText(field(xml, 'Content') ?? '');
+    return { ...base, kind: 'message.text', deliveryKey: msgId ? boundedKey(`wecom:msg:${msgId}`) : eventKey(decrypted), text };
   }
   if (type === 'event' && field(xml, 'Event') === 'template_card_event') {
     const action = parseCardActionKey(field(xml, 'EventKey') ?? '');

@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { NewStep, Repositories, Tx, UnitOfWork } from '../../handlers/ports';
+import { normalizeWecom } from '../../bot/wecom/normalize';
+import { parseWecomXml } from '../../bot/wecom/xml';
 import { dataSourceOptions, parseDatabaseUrl, type DatabaseKind } from '../../storage/data-source';
 import { syncDirectory } from '../../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../../storage/repositories';
@@ -96,6 +98,20 @@ describe.each(databases(true))('%s', (kind, url) => {
     expect(await run((tx) => repos.outbox.enqueue(tx, message, new Date()))).toBe(false);
     const rows = await ds.query(`SELECT COUNT(*) AS n FROM outbox`);
     expect(Number(rows[0].n)).toBe(1);
+  });
+
+  it('stores the largest message a callback can carry (64 KB of control characters, quotes or CJK; a 500-digit MsgId)', async () => {
+    const inbox = createInboxStore();
+    // A WeCom body is at most 64 KB, so its decrypted XML at most 48 KB: the worst cases for the stored JSON.
+    for (const [i, content] of ['\u0001'.repeat(48_000), '"'.repeat(48_000), '华'.repeat(16_000), '\ud800'.repeat(16_000)].entries()) {
+      const xml = `<xml><FromUserName>zhangsan</FromUserName><MsgType>text</MsgType><MsgId>${String(i).repeat(500)}</MsgId><Content><![CDATA[${content}]]></Content></xml>`;
+      const event = normalizeWecom(parseWecomXml(xml), xml)!;
+      expect(event.deliveryKey.length).toBeLessThanOrEqual(200);
+      const row = await run((tx) => inbox.accept(tx, { deliveryKey: event.deliveryKey, platform: 'wecom', kind: event.kind, payload: event as never }, new Date()));
+      expect(row).not.toBeNull();
+      const [stored] = await ds.query(`SELECT payload FROM inbox WHERE id = ${row!.id}`);
+      expect(JSON.parse(stored.payload as string)).toEqual(JSON.parse(JSON.stringify(event)));
+    }
   });
 
   it('lets one holder claim an inbox row until its claim runs out, and counts each attempt', async () => {
