@@ -7,7 +7,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
 import { createApp } from '../bot/app';
 import { parsePolicy } from '../bot/config';
 import { silentLogger } from '../bot/logger';
@@ -15,6 +14,7 @@ import { NotifierRouter } from '../bot/notifier-router';
 import type { NewStep } from '../handlers/ports';
 import { createInboxStore } from '../storage/repositories';
 import { EXAMPLE_POLICY } from './support/harness';
+import { ownDatabase } from './support/own-database';
 
 const ROOT = path.join(__dirname, '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-instances-'));
@@ -92,20 +92,9 @@ it('SQLite file: two processes, 1,000 overdue steps, each reminder delivered exa
 
 const pgReachable = process.env.TEST_POSTGRES_URL_REACHABLE === '1';
 
-/** A PostgreSQL database of its own next to the test database, so tests running in parallel do not collide. */
-async function freshPostgresDatabase(suffix: string): Promise<string> {
-  const url = new URL(process.env.TEST_POSTGRES_URL!);
-  const name = `${url.pathname.slice(1) || 'test'}_${suffix}`;
-  const admin = await new DataSource({ type: 'postgres', url: process.env.TEST_POSTGRES_URL }).initialize();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.destroy();
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 (pgReachable ? it : it.skip)('PostgreSQL: two processes, 1,000 overdue steps, each reminder delivered exactly once', async () => {
   // A database of its own, so the storage tests running in parallel do not collide with this one.
-  await twoInstances(await freshPostgresDatabase('instances'), 'postgres');
+  await twoInstances(await ownDatabase('postgres', process.env.TEST_POSTGRES_URL!, 'instances'), 'postgres');
 }, 120_000);
 
 it('a process killed in the middle of a dispatch batch loses nothing; a restart sends at most the one message in flight again', async () => {
@@ -314,7 +303,7 @@ it('SQLite file: two bots started on 200 unfinished inbound events process each 
 }, 120_000);
 
 (pgReachable ? it : it.skip)('PostgreSQL: two bots started on 200 unfinished inbound events process each exactly once', async () => {
-  await twoBotsOnUnfinishedInbox(await freshPostgresDatabase('inbox'), 'postgres');
+  await twoBotsOnUnfinishedInbox(await ownDatabase('postgres', process.env.TEST_POSTGRES_URL!, 'inbox'), 'postgres');
 }, 120_000);
 
 it('an event that kills the process every time is given up after 3 attempts, the admins told once, and not replayed at the next start', async () => {

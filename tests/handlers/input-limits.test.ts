@@ -3,36 +3,16 @@
 // 201-character title was stored on SQLite and failed with the generic "处理时出错了" on the others);
 // exactly at the limit, in 4-byte characters, it is stored whole on every database.
 
-import { DataSource } from 'typeorm';
 import type { App } from '../../bot/app';
 import { FIELD_LIMITS, MESSAGE_LIMIT } from '../../handlers/commands/limits';
 import { lastCardAction, startHarness, type Harness } from '../support/harness';
+import { ownDatabase } from '../support/own-database';
 
 const NO = 'HT-2026-0001';
 const INTERNAL_ERROR = '处理时出错了';
 
 /** `n` characters, mixing CJK and 4-byte emoji (one character each on every database). */
 const text = (n: number, seed = '标') => Array.from({ length: n }, (_, i) => (i % 3 === 2 ? '😀' : seed)).join('');
-
-/** A fresh database of its own next to the test database, so parallel suites do not collide. */
-async function freshDatabase(kind: 'postgres' | 'mysql', url: string): Promise<string> {
-  const target = new URL(url);
-  const name = `${target.pathname.slice(1)}_limits`;
-  const admin = await new DataSource({ type: kind, url } as never).initialize();
-  try {
-    if (kind === 'postgres') {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${name}`);
-    } else {
-      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
-    }
-  } finally {
-    await admin.destroy();
-  }
-  target.pathname = `/${name}`;
-  return target.toString();
-}
 
 /** Row counts and the stored texts, in SQL every database takes (TypeORM quotes the names). */
 async function fingerprint(app: App): Promise<string> {
@@ -50,8 +30,8 @@ const column = async (app: App, table: string, col: string): Promise<string[]> =
 
 const TARGETS: [string, () => Promise<string>, boolean][] = [
   ['sqlite', async () => 'sqlite::memory:', true],
-  ['postgres', () => freshDatabase('postgres', process.env.TEST_POSTGRES_URL!), process.env.TEST_POSTGRES_URL_REACHABLE === '1'],
-  ['mysql', () => freshDatabase('mysql', process.env.TEST_MYSQL_URL!), process.env.TEST_MYSQL_URL_REACHABLE === '1'],
+  ['postgres', () => ownDatabase('postgres', process.env.TEST_POSTGRES_URL!, 'limits'), process.env.TEST_POSTGRES_URL_REACHABLE === '1'],
+  ['mysql', () => ownDatabase('mysql', process.env.TEST_MYSQL_URL!, 'limits'), process.env.TEST_MYSQL_URL_REACHABLE === '1'],
 ];
 const unreachable = TARGETS.filter((t) => !t[2]);
 if (unreachable.length) describe.skip.each(unreachable.map((t) => [t[0]]))('%s (unreachable)', () => it('is not tested here', () => undefined));

@@ -11,22 +11,7 @@ import type { UnitOfWork } from '../../handlers/ports';
 import { dataSourceOptions, parseDatabaseUrl, type DatabaseKind } from '../../storage/data-source';
 import { createSpentSignatureStore } from '../../storage/repositories/spent-signatures';
 import { createUnitOfWork } from '../../storage/unit-of-work';
-
-async function ownDatabase(kind: 'postgres' | 'mysql', url: string): Promise<string> {
-  const OWN_DB = `${new URL(url).pathname.slice(1).replace(/\W/g, '') || 'test'}_spent`;
-  const admin = await new DataSource(dataSourceOptions(parseDatabaseUrl(url))).initialize();
-  if (kind === 'postgres') {
-    await admin.query(`DROP DATABASE IF EXISTS ${OWN_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${OWN_DB}`);
-  } else {
-    await admin.query(`DROP DATABASE IF EXISTS ${OWN_DB}`);
-    await admin.query(`CREATE DATABASE ${OWN_DB} CHARACTER SET utf8mb4`);
-  }
-  await admin.destroy();
-  const own = new URL(url);
-  own.pathname = `/${OWN_DB}`;
-  return own.toString();
-}
+import { ownDatabase } from '../support/own-database';
 
 const TARGETS: [DatabaseKind, string | undefined, boolean][] = [
   ['sqlite', `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spent-')), 'db.sqlite')}`, true],
@@ -45,7 +30,7 @@ describe.each(TARGETS.filter((t) => t[2]).map((t) => [t[0], t[1]!] as const))('%
   const sign = (t: number) => `sign-of-${t}`.padEnd(44, '=');
 
   beforeAll(async () => {
-    const target = kind === 'sqlite' ? url : await ownDatabase(kind, url);
+    const target = kind === 'sqlite' ? url : await ownDatabase(kind, url, 'spent');
     ds = await new DataSource(dataSourceOptions(parseDatabaseUrl(target))).initialize();
     await ds.runMigrations({ transaction: 'each' });
     uow = createUnitOfWork(ds, kind);

@@ -11,12 +11,17 @@ import type { DataSource } from 'typeorm';
 import { openDatabase } from '../../storage/data-source';
 import { managerOf, createUnitOfWork } from '../../storage/unit-of-work';
 import type { UnitOfWork } from '../../handlers/ports';
+import { ownDatabase } from '../support/own-database';
 
 const TOTAL = 100_000;
 const WINDOW = 10_000;
 const BATCH = 1_000;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/**
+ * The fastest batch of a window: the machine is shared, and other work only ever adds time, so the
+ * fastest batch is the closest to what a transaction itself costs (a growing cost raises every batch).
+ */
+const fastest = (xs: number[]) => Math.min(...xs);
 
 describe('SQLite unit of work over 100,000 transactions', () => {
   let dataSource: DataSource;
@@ -51,9 +56,8 @@ describe('SQLite unit of work over 100,000 transactions', () => {
     expect(dataSource.createQueryRunner()).toBe(runner);
     expect(runner.query).toBe(configuredQuery);
 
-    // Median of the ten 1,000-transaction batches in each window: robust to a GC pause or a noisy neighbour.
-    const first = median(batchMs.slice(0, WINDOW / BATCH));
-    const last = median(batchMs.slice(-WINDOW / BATCH));
+    const first = fastest(batchMs.slice(0, WINDOW / BATCH));
+    const last = fastest(batchMs.slice(-WINDOW / BATCH));
     expect(last).toBeLessThanOrEqual(first * 1.5);
   }, 300_000);
 
@@ -75,4 +79,45 @@ describe('SQLite unit of work over 100,000 transactions', () => {
       other.close();
     }
   });
+});
+
+// PostgreSQL and MySQL: the pool gives each transaction its own runner; nothing may pile up either.
+const POOLED: [string, string | undefined, boolean][] = [
+  ['postgres', process.env.TEST_POSTGRES_URL, process.env.TEST_POSTGRES_URL_REACHABLE === '1'],
+  ['mysql', process.env.TEST_MYSQL_URL, process.env.TEST_MYSQL_URL_REACHABLE === '1'],
+];
+const pooledReachable = POOLED.filter(([, , ok]) => ok).map(([kind, url]) => [kind as 'postgres' | 'mysql', url!] as const);
+const pooledUnreachable = POOLED.filter(([, , ok]) => !ok);
+if (pooledUnreachable.length) describe.skip.each(pooledUnreachable)('%s (unreachable)', () => it('is not tested here', () => undefined));
+
+describe.each(pooledReachable)('%s unit of work over 10,000 transactions', (kind, url) => {
+  const POOLED_TOTAL = 10_000;
+  const POOLED_BATCH = 500;
+  const POOLED_WINDOW = 2_000;
+  let dataSource: DataSource;
+  let uow: UnitOfWork;
+
+  beforeAll(async () => {
+    ({ dataSource } = await openDatabase(await ownDatabase(kind, url, 'uow')));
+    uow = createUnitOfWork(dataSource, kind);
+    const q = kind === 'mysql' ? '`' : '"';
+    await dataSource.query(`INSERT INTO ${q}sequence${q} (${q}name${q}, ${q}value${q}) VALUES ('uow-test', 0)`);
+  });
+  afterAll(() => dataSource.destroy());
+
+  it('takes no longer per transaction at the end than at the start', async () => {
+    const q = kind === 'mysql' ? '`' : '"';
+    const update = `UPDATE ${q}sequence${q} SET ${q}value${q} = ${q}value${q} + 1 WHERE ${q}name${q} = 'uow-test'`;
+    const batchMs: number[] = [];
+    for (let done = 0; done < POOLED_TOTAL; done += POOLED_BATCH) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < POOLED_BATCH; i++) await uow.run((tx) => managerOf(tx).query(update));
+      batchMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    const [row] = await dataSource.query(`SELECT ${q}value${q} AS v FROM ${q}sequence${q} WHERE ${q}name${q} = 'uow-test'`);
+    expect(Number(row.v)).toBe(POOLED_TOTAL);
+    const first = fastest(batchMs.slice(0, POOLED_WINDOW / POOLED_BATCH));
+    const last = fastest(batchMs.slice(-POOLED_WINDOW / POOLED_BATCH));
+    expect(last).toBeLessThanOrEqual(first * 1.5);
+  }, 300_000);
 });
