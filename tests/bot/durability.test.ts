@@ -4,17 +4,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NormalizedEvent } from '../../bot/events';
-import { startHarness } from '../support/harness';
+import { startHarness, textMessage } from '../support/harness';
 
-const event = (text: string, key: string): NormalizedEvent => ({
-  kind: 'message.text',
-  platform: 'console',
-  deliveryKey: key,
-  senderIdentity: 'console:zhangsan',
-  conversation: { id: 'console:zhangsan', type: 'direct' },
-  text,
-});
+const event = (text: string, key: string) => textMessage(text, key, 'console:zhangsan');
 
 it('processes an event accepted before a crash once the bot starts again, exactly once', async () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-')), 'bot.sqlite');

@@ -7,23 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parsePolicy } from '../../bot/config';
 import { Dispatcher } from '../../bot/dispatch';
-import type { NormalizedEvent } from '../../bot/events';
 import { silentLogger } from '../../bot/logger';
 import type { InboxStore } from '../../handlers/ports';
 import { createInboxStore } from '../../storage/repositories';
-import { EXAMPLE_POLICY, startHarness, type Harness } from '../support/harness';
+import { EXAMPLE_POLICY, startHarness, type Harness, textMessage } from '../support/harness';
 
 // Two admins, to see that each is told once.
 const POLICY = parsePolicy(EXAMPLE_POLICY.replace('roles: [gm]', 'roles: [gm, admin]'), 'policy.yaml');
 
-const message = (text: string, key: string): NormalizedEvent => ({
-  kind: 'message.text',
-  platform: 'wecom',
-  deliveryKey: key,
-  senderIdentity: 'wecom:ZhangSan',
-  conversation: { id: 'ZhangSan', type: 'direct' },
-  text,
-});
+const message = (text: string, key: string) => textMessage(text, key);
 
 const inboxRows = (h: Harness) =>
   h.app.dataSource.query('SELECT id, status, attempts, claimed_by, error FROM inbox ORDER BY id') as Promise<

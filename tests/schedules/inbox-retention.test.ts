@@ -1,21 +1,13 @@
 // Inbox retention: after inbox.retention_days the content of an inbound event is gone, its key still
 // turns a redelivery into a duplicate; the job prunes in bounded batches under its lease.
 
-import type { NormalizedEvent } from '../../bot/events';
 import { silentLogger } from '../../bot/logger';
 import { botJobs, inboxRetentionJob } from '../../schedules/jobs';
 import { Scheduler } from '../../schedules/scheduler';
 import { createLeaseStore } from '../../storage/repositories';
-import { startHarness, type Harness } from '../support/harness';
+import { startHarness, type Harness, textMessage } from '../support/harness';
 
-const message = (text: string, key: string): NormalizedEvent => ({
-  kind: 'message.text',
-  platform: 'wecom',
-  deliveryKey: key,
-  senderIdentity: 'wecom:ZhangSan',
-  conversation: { id: 'ZhangSan', type: 'direct' },
-  text,
-});
+const message = (text: string, key: string) => textMessage(text, key);
 
 const rows = (h: Harness) =>
   h.app.dataSource.query('SELECT delivery_key, payload, status, received_at, processed_at, pruned_at FROM inbox ORDER BY id') as Promise<

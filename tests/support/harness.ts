@@ -57,6 +57,16 @@ let counter = 0;
 /** Monday 2026-11-23 10:00 in Asia/Shanghai. */
 export const MONDAY_10AM = '2026-11-23T02:00:00Z';
 
+/** A text message from one person with a delivery key of the test's choosing (WeCom by default). */
+export const textMessage = (text: string, deliveryKey: string, sender = 'wecom:ZhangSan'): NormalizedEvent => ({
+  kind: 'message.text',
+  platform: sender.split(':')[0] as NormalizedEvent['platform'],
+  deliveryKey,
+  senderIdentity: sender,
+  conversation: { id: sender.startsWith('console:') ? sender : sender.split(':')[1]!, type: 'direct' },
+  text,
+});
+
 export async function startHarness(options: { policy?: Policy; now?: string; databaseUrl?: string } = {}): Promise<Harness> {
   const clock = new FakeClock(new Date(options.now ?? MONDAY_10AM));
   const notifier = new RecordingNotifier();
