@@ -6,11 +6,21 @@ import type { Logger } from './logger';
 
 export class BackgroundWork {
   private readonly running = new Set<Promise<void>>();
+  /** Settles one event-loop turn after the last work started: see start(). */
+  private nextTurn: Promise<void> = Promise.resolve();
 
   constructor(private readonly log: Logger) {}
 
+  /**
+   * Starts `work` on a later turn of the event loop, at most one start per turn. Started together,
+   * a burst of works would run back to back in one turn (their SQLite transactions never wait on
+   * I/O), and Node accepts one new connection per turn: platform callbacks would then wait seconds
+   * to be answered (WeCom gives up after 5 s).
+   */
   start(name: string, work: () => Promise<unknown>): void {
-    const p: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+    const turn = this.nextTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    this.nextTurn = turn;
+    const p: Promise<void> = turn
       .then(work)
       .then(
         () => undefined,
