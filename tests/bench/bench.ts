@@ -1,86 +1,65 @@
-// npm run bench: the whole dispatch path (inbox → use-case → outbox → delivery) on each database,
-// side by side in one run. The machine is shared and noisy: read the ratios, not the absolute times.
+// npm run bench: every benchmark section, one after another in one run, written to BENCHMARKS.md
+// (machine, date, commands, figures, ratios). The machine is shared and noisy: read the ratios
+// measured side by side, not the absolute figures. BENCH_ONLY=name,name runs some sections only
+// (and then writes BENCHMARKS.partial.md, so a partial run never replaces the full record).
 
 import 'reflect-metadata';
+import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
-import { createApp, type App } from '../../bot/app';
-import { parsePolicy } from '../../bot/config';
-import { silentLogger } from '../../bot/logger';
-import type { Notifier } from '../../handlers/ports';
+import { chatScenarioSection } from './chat-scenario';
+import type { BenchSection } from './section';
 
-const ROOT = path.join(__dirname, '../../..');
-const policy = parsePolicy(
-  fs.readFileSync(path.join(ROOT, 'policy.example.yaml'), 'utf8').replace('quiet_hours: true', 'quiet_hours: false'),
-  'policy.example.yaml',
-);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
-const sink: Notifier = { deliver: async () => undefined };
-const monday10 = { now: () => new Date('2026-11-23T02:00:00Z') };
+const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
-async function scenario(app: App): Promise<number> {
-  let seq = 0;
-  const say = async (who: string, text: string) => {
-    await app.dispatcher.handle({
-      kind: 'message.text',
-      platform: 'console',
-      deliveryKey: `bench:${++seq}`,
-      senderIdentity: `console:${who}`,
-      conversation: { id: who, type: 'direct' },
-      text,
-    });
-  };
-  const started = process.hrtime.bigint();
-  for (let i = 1; i <= ROUNDS; i++) {
-    const no = `HT-2026-${String(i).padStart(4, '0')}`;
-    await say('zhangsan', `新建客户 名称:基准客户${i}号 等级:B 确认:是`);
-    await say('zhangsan', `新建合同 客户:基准客户${i}号 金额:30万 类型:销售 标题:基准${i}`);
-    await say('zhangsan', `提交 ${no}`);
-    await say('lisi', `同意 ${no}`);
-    await say('wangwu', `同意 ${no}`);
-    await say('zhangsan', `合同 ${no}`);
-  }
-  await app.outbox.deliverDue();
-  return Number(process.hrtime.bigint() - started) / 1e6 / (ROUNDS * 6);
-}
+const SECTIONS: BenchSection[] = [chatScenarioSection];
 
-async function fresh(url: string): Promise<string | null> {
-  if (url.startsWith('sqlite')) return url;
-  try {
-    const ds = await new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url } as never).initialize();
-    await ds.dropDatabase();
-    await ds.destroy();
-    return url;
-  } catch {
-    return null;
-  }
+function machine(): string {
+  const cpus = os.cpus();
+  const revision = (() => {
+    try {
+      return execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim();
+    } catch {
+      return 'unknown';
+    }
+  })();
+  return [
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, ${os.type()} ${os.release()}`,
+    `- Node ${process.version}; contract-bot at ${revision}`,
+    `- Command: \`${process.env.BENCH_ONLY ? `BENCH_ONLY=${process.env.BENCH_ONLY} ` : ''}npm run bench\``,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-bench-'));
-  const targets: [string, string][] = [
-    ['SQLite file (WAL)', `sqlite:${path.join(dir, 'bench.sqlite')}`],
-    ['SQLite in memory', 'sqlite::memory:'],
-    ['PostgreSQL', process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'],
-    ['MySQL/MariaDB', process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'],
-  ];
-  const rows: [string, number][] = [];
-  for (const [name, url] of targets) {
-    const usable = await fresh(url);
-    if (!usable) {
-      console.log(`${name}: unreachable, skipped`);
-      continue;
-    }
-    const app = await createApp({ databaseUrl: usable, policy, notifier: sink, clock: monday10, log: silentLogger });
-    rows.push([name, await scenario(app)]);
-    await app.close();
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const chosen = only ? SECTIONS.filter((s) => only.includes(s.name)) : SECTIONS;
+  if (only && chosen.length !== only.length) {
+    throw new Error(`BENCH_ONLY: unknown section; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
   }
-  const base = rows[0]![1];
-  console.log(`\n${ROUNDS} rounds of 6 commands (customer, contract, submit, approve ×2, details) through dispatch`);
-  console.log('database              ms/command   relative to SQLite file');
-  for (const [name, ms] of rows) console.log(`${name.padEnd(22)}${ms.toFixed(2).padStart(10)}   ${(ms / base).toFixed(2)}×`);
+  const parts: string[] = [];
+  const headlines: string[] = [];
+  for (const section of chosen) {
+    console.log(`\n=== ${section.title} (${section.name}) ===`);
+    const started = Date.now();
+    const result = await section.run();
+    parts.push(`## ${section.title}\n\n${result.markdown.trim()}\n\n_Section time: ${((Date.now() - started) / 1000).toFixed(0)} s._`);
+    headlines.push(...result.headlines);
+  }
+  const file = path.join(ROOT, only ? 'BENCHMARKS.partial.md' : 'BENCHMARKS.md');
+  const doc = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (see the README, "Performance"). Figures from one run on a shared machine: compare the ratios measured side by side, not absolute figures across runs.',
+    '',
+    machine(),
+    '',
+    ...(headlines.length ? ['## Headlines', '', ...headlines.map((h) => `- ${h}`), ''] : []),
+    ...parts.flatMap((p) => [p, '']),
+  ].join('\n');
+  fs.writeFileSync(file, doc);
+  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
 }
 
 main().catch((error) => {

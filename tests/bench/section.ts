@@ -1,0 +1,29 @@
+// One part of `npm run bench`: it runs, prints as it goes, and returns its part of BENCHMARKS.md.
+// Sections run one after another in one process run, so their ratios are measured side by side.
+
+export interface BenchSection {
+  /** Short name, used by BENCH_ONLY (e.g. `BENCH_ONLY=wecom,reminders npm run bench`). */
+  name: string;
+  /** Heading in BENCHMARKS.md. */
+  title: string;
+  run(): Promise<SectionResult>;
+}
+
+export interface SectionResult {
+  /** Markdown body: what was measured, how, the table(s), and any target missed with its profile. */
+  markdown: string;
+  /** One-line headline figures for the summary at the top of BENCHMARKS.md (e.g. "WeCom: 0.71× the durable anchor"). */
+  headlines: string[];
+}
+
+/** A markdown table from a header row and rows of cells. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.map(String).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The p-th percentile (0–100) of ascending numbers. */
+export const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+
+export const fixed = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
