@@ -10,7 +10,7 @@ import { createApp, type App } from '../../bot/app';
 import { parsePolicy } from '../../bot/config';
 import { silentLogger } from '../../bot/logger';
 import type { Notifier } from '../../handlers/ports';
-import { fixed, table, type BenchSection } from './section';
+import { fixed, serverDatabases, table, type BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..');
 const policy = parsePolicy(
@@ -67,8 +67,7 @@ export const chatScenarioSection: BenchSection = {
     const targets: [string, string][] = [
       ['SQLite file (WAL)', `sqlite:${path.join(dir, 'bench.sqlite')}`],
       ['SQLite in memory', 'sqlite::memory:'],
-      ['PostgreSQL', process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'],
-      ['MySQL/MariaDB', process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'],
+      ...serverDatabases(),
     ];
     const rows: [string, number][] = [];
     for (const [name, url] of targets) {

@@ -27,3 +27,14 @@ export const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
 export const fixed = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+
+/**
+ * The server databases to measure besides SQLite: only those whose URL is given (their tables are
+ * dropped first, so point them at databases kept for benchmarks).
+ */
+export function serverDatabases(): [string, string][] {
+  const out: [string, string][] = [];
+  if (process.env.BENCH_POSTGRES_URL) out.push(['PostgreSQL', process.env.BENCH_POSTGRES_URL]);
+  if (process.env.BENCH_MYSQL_URL) out.push(['MySQL/MariaDB', process.env.BENCH_MYSQL_URL]);
+  return out;
+}
