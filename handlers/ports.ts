@@ -105,6 +105,11 @@ export interface ApprovalStepRecord {
   dueAt: Date | null;
   reminderCount: number;
   lastRemindedAt: Date | null;
+  /**
+   * While pending with a due time: when its next reminder is due (the due time, then advanced by each
+   * reminder); null otherwise. The reminder tick reads only the steps whose next reminder has come.
+   */
+  nextReminderAt: Date | null;
   lastUrgedAt: Date | null;
   decidedAt: Date | null;
   decidedBy: string | null;
@@ -302,6 +307,8 @@ export interface Repositories {
     listPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<ApprovalStepRecord[]>;
     /** Pending steps whose due time has passed, oldest due first. */
     listOverdue(tx: Tx, now: Date, limit: number): Promise<ApprovalStepRecord[]>;
+    /** Pending steps whose next reminder is due by `now` (nextReminderAt), the longest-waiting first. */
+    listReminderDue(tx: Tx, now: Date, limit: number): Promise<ApprovalStepRecord[]>;
     /** Conditional update: applies only while the step still has status `from`; false otherwise. */
     transition(
       tx: Tx,

@@ -165,6 +165,17 @@ export function createRepositories(): Repositories {
           .getMany();
         return rows.map(asStep);
       },
+      async listReminderDue(tx, now, limit) {
+        // Served by IDX_approval_step_next_reminder (status, next_reminder_at): reads the due rows only.
+        const rows = await managerOf(tx)
+          .createQueryBuilder(ApprovalStepEntity, 's')
+          .where("s.status = 'pending' AND s.next_reminder_at <= :now", { now: now.getTime() })
+          .orderBy('s.next_reminder_at', 'ASC')
+          .addOrderBy('s.id', 'ASC')
+          .take(limit)
+          .getMany();
+        return rows.map(asStep);
+      },
       async transition(tx, id, from, patch) {
         const result = await managerOf(tx).update(ApprovalStepEntity, { id, status: from }, patch as Partial<ApprovalStepEntity>);
         return result.affected === 1;
