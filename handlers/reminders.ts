@@ -4,12 +4,13 @@
 // a restart, a catch-up after a missed minute) sends it once.
 //
 // Each pending step stores when its next reminder is due (nextReminderAt): a tick reads only the
-// steps whose time has come, so its cost follows the reminders due, not the steps open.
+// steps whose time has come, so its cost follows the reminders due, not the steps open. A tick's
+// reminders are written together: one update of the steps, the messages and audit rows in bulk.
 
 import { ROLE_LABEL } from './domain/contract-state';
 import { formatDateTime } from './domain/dates';
-import { audit, notify, toPerson, type Ctx, type Deps } from './context';
-import type { ApprovalStepRecord, ReminderPolicy } from './ports';
+import { auditEvent, toPerson, type Ctx, type Deps } from './context';
+import type { AuditEventRecord, OutgoingMessage, ReminderDue, ReminderPolicy, ReminderUpdate } from './ports';
 import { markdown, md, plainOf, text } from './views';
 
 /** Reminders per tick at most; the rest go out on the next tick, the longest-waiting first. */
@@ -21,7 +22,7 @@ export const REMINDERS_PER_TICK = 1000;
 const PAGES_PER_TICK = 10;
 
 /** How many reminders a step overdue since `dueAt` should have had by `now` (working hours). */
-export function remindersDue(deps: Deps, step: Pick<ApprovalStepRecord, 'dueAt'>, now: Date, intervalHours: number): number {
+export function remindersDue(deps: Deps, step: { dueAt: Date | null }, now: Date, intervalHours: number): number {
   if (!step.dueAt || step.dueAt > now) return 0;
   const elapsed = deps.calendar.workingHoursBetween(step.dueAt, now);
   return 1 + Math.floor(elapsed / intervalHours + 1e-9);
@@ -39,48 +40,70 @@ export async function remindOverdueApprovals(deps: Deps, ctx: Ctx, policy: Remin
   for (let page = 0; page < PAGES_PER_TICK && sent < REMINDERS_PER_TICK; page++) {
     const wanted = REMINDERS_PER_TICK - sent;
     const due = await deps.repos.steps.listReminderDue(ctx.tx, ctx.now, wanted);
-    for (const step of due) if (await remindStep(deps, ctx, policy, step)) sent++;
-    if (due.length < wanted) break; // all the due steps were read
+    sent += await remindAll(deps, ctx, policy, due);
+    if (due.length < wanted) break; // every due step was read
   }
   return sent;
 }
 
-/** Sends the reminder a due step is owed (one, numbered, however many periods were missed); true if sent. */
-async function remindStep(deps: Deps, ctx: Ctx, policy: ReminderPolicy, step: ApprovalStepRecord): Promise<boolean> {
-  const n = remindersDue(deps, step, ctx.now, policy.intervalHours);
-  // Never before the next working instant after now: a tick must not read this step again.
-  const after = (count: number) => {
-    const at = nextReminderAt(deps, step.dueAt!, count, policy.intervalHours);
-    return at > ctx.now ? at : new Date(ctx.now.getTime() + 1);
-  };
-  if (n <= step.reminderCount) {
-    // Its stored time was early (see PAGES_PER_TICK): move it to the reminder it is actually owed next.
-    await deps.repos.steps.transition(ctx.tx, step.id, 'pending', { nextReminderAt: after(step.reminderCount) });
-    return false;
+/**
+ * Each due step gets the one reminder it is owed (numbered, however many periods were missed) and its
+ * next reminder time. listReminderDue holds the steps, so none was decided since it was read.
+ */
+async function remindAll(deps: Deps, ctx: Ctx, policy: ReminderPolicy, due: ReminderDue[]): Promise<number> {
+  const updates: ReminderUpdate[] = [];
+  const messages: OutgoingMessage[] = [];
+  const events: Omit<AuditEventRecord, 'id'>[] = [];
+  for (const { step, contract } of due) {
+    const n = remindersDue(deps, step, ctx.now, policy.intervalHours);
+    // Never at or before now: a tick must not read this step again.
+    const after = (count: number) => {
+      const at = nextReminderAt(deps, step.dueAt!, count, policy.intervalHours);
+      return at > ctx.now ? at : new Date(ctx.now.getTime() + 1);
+    };
+    if (n <= step.reminderCount) {
+      // Its stored time was early (see PAGES_PER_TICK): move it to the reminder it is owed next.
+      updates.push({ id: step.id, nextReminderAt: after(step.reminderCount) });
+      continue;
+    }
+    updates.push({ id: step.id, nextReminderAt: after(n), sent: { reminderCount: n, at: ctx.now } });
+    messages.push(...reminderMessages(deps, policy, { step, contract }, n));
+    events.push(auditEvent(ctx, 'step.reminded', { contractId: contract.id }, { stepId: step.id, n }));
   }
-  // Claim the reminder first: if the step was decided meanwhile, nothing is sent.
-  const claimed = await deps.repos.steps.transition(ctx.tx, step.id, 'pending', { reminderCount: n, lastRemindedAt: ctx.now, nextReminderAt: after(n) });
-  if (!claimed) return false;
+  await deps.repos.steps.recordReminders(ctx.tx, updates);
+  await deps.repos.outbox.enqueueMany(ctx.tx, messages, ctx.now);
+  await deps.repos.audit.appendMany(ctx.tx, events);
+  return events.length;
+}
+
+/** Reminder `n` to the approver; from N+1 on a copy to their manager; from M+1 on the channel alert. */
+function reminderMessages(deps: Deps, policy: ReminderPolicy, { step, contract }: ReminderDue, n: number): OutgoingMessage[] {
   const tz = deps.policy.timezone;
-  const contract = (await deps.repos.contracts.findById(ctx.tx, step.contractId))!;
   const assignee = deps.directory.nameOf(step.assigneeId);
   const role = step.role === 'person' ? '审批' : ROLE_LABEL[step.role];
   const overdueMd = md`合同 ${contract.number}「${contract.title}」的${role}审批（第 ${step.seq} 步，${assignee}）已于 ${formatDateTime(step.dueAt!, tz)} 超时`;
   const overdue = plainOf(overdueMd);
-  await notify(deps, ctx, toPerson(step.assigneeId), `reminder:${step.id}:${n}`, [
-    text(`⏰ 第 ${n} 次提醒：${overdue}，请尽快处理：同意 ${contract.number} / 驳回 ${contract.number} <原因> / 转交 ${contract.number} <人>`),
-  ]);
+  const out: OutgoingMessage[] = [
+    {
+      dedupeKey: `reminder:${step.id}:${n}`,
+      to: toPerson(step.assigneeId),
+      views: [text(`⏰ 第 ${n} 次提醒：${overdue}，请尽快处理：同意 ${contract.number} / 驳回 ${contract.number} <原因> / 转交 ${contract.number} <人>`)],
+    },
+  ];
   const manager = deps.directory.managersOf(step.assigneeId)[0];
   if (n > policy.copyManagerAfter && manager) {
-    await notify(deps, ctx, toPerson(manager.id), `reminder-manager:${step.id}:${n}`, [
-      text(`⏰ 抄送（已提醒 ${n} 次）：${overdue}。请督促 ${assignee} 处理，或转交他人。`),
-    ]);
+    out.push({
+      dedupeKey: `reminder-manager:${step.id}:${n}`,
+      to: toPerson(manager.id),
+      views: [text(`⏰ 抄送（已提醒 ${n} 次）：${overdue}。请督促 ${assignee} 处理，或转交他人。`)],
+    });
   }
   if (n > policy.alertChannelAfter && policy.channel) {
-    await notify(deps, ctx, { kind: 'channel', channel: policy.channel }, `overdue-alert:${step.id}:${n}`, [
-      markdown('审批超时', md`**审批超时**：${overdueMd}，已提醒 ${n} 次。`),
-    ]);
+    out.push({
+      dedupeKey: `overdue-alert:${step.id}:${n}`,
+      to: { kind: 'channel', channel: policy.channel },
+      views: [markdown('审批超时', md`**审批超时**：${overdueMd}，已提醒 ${n} 次。`)],
+    });
   }
-  await audit(deps, ctx, 'step.reminded', { contractId: contract.id }, { stepId: step.id, n });
-  return true;
+  return out;
 }
