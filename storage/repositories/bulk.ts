@@ -45,29 +45,39 @@ export async function insertRows(
 }
 
 /**
- * Sets integer columns of many rows by id in one statement (`CASE id WHEN … THEN … END`), where
- * `where` holds; columns a row does not name keep their value. The values must be safe integers:
- * they are written into the SQL, which keeps it free of the parameter limit.
+ * Sets integer columns of many rows by id in one statement: the new values as a derived table joined
+ * on id, where `where` holds (columns qualified by the table's name). Every row names the same
+ * columns. The values must be safe integers: they are written into the SQL, which keeps it free of
+ * the parameter limit. Returns how many rows matched.
  */
 export async function updateIntegersById(
   em: EntityManager,
   table: string,
-  rows: { id: number; set: Record<string, number | null | undefined> }[],
+  columns: string[],
+  rows: { id: number; values: number[] }[],
   where: string,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const literal = (v: number | null) => {
-    if (v !== null && !Number.isSafeInteger(v)) throw new TypeError(`updateIntegersById: not a safe integer: ${v}`);
+  const literal = (v: number) => {
+    if (!Number.isSafeInteger(v)) throw new TypeError(`updateIntegersById: not a safe integer: ${v}`);
     return String(v);
   };
   const quote = (name: string) => em.connection.driver.escape(name);
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r.set)))];
-  const sets = columns.map((c) => {
-    const whens = rows.filter((r) => r.set[c] !== undefined).map((r) => `WHEN ${literal(r.id)} THEN ${literal(r.set[c]!)}`);
-    return `${quote(c)} = CASE ${quote('id')} ${whens.join(' ')} ELSE ${quote(c)} END`;
-  });
-  const ids = rows.map((r) => literal(r.id)).join(', ');
-  const sql = `UPDATE ${quote(table)} SET ${sets.join(', ')} WHERE ${quote('id')} IN (${ids}) AND (${where})`;
+  const kind = em.connection.options.type;
+  const names = ['id', ...columns].map((c) => quote(`v_${c}`));
+  const tuples = rows.map((r) => `(${[r.id, ...r.values].map(literal).join(', ')})`);
+  const sets = columns.map((c) => `${kind === 'mysql' ? `${quote(table)}.` : ''}${quote(c)} = v.${quote(`v_${c}`)}`).join(', ');
+  const joined = `${quote(table)}.${quote('id')} = v.${names[0]}`;
+  let sql: string;
+  if (kind === 'mysql') {
+    // MySQL and MariaDB name a derived table's columns by its first row: a UNION of aliased SELECTs.
+    const selects = rows.map((r, i) => `SELECT ${[r.id, ...r.values].map((v, j) => (i === 0 ? `${literal(v)} AS ${names[j]}` : literal(v))).join(', ')}`);
+    sql = `UPDATE ${quote(table)} JOIN (${selects.join(' UNION ALL ')}) v ON ${joined} SET ${sets} WHERE ${where}`;
+  } else {
+    // PostgreSQL and SQLite (3.33+): UPDATE … FROM a VALUES list.
+    const values = kind === 'postgres' ? `(VALUES ${tuples.join(', ')}) AS v(${names.join(', ')})` : `(SELECT ${names.map((n, j) => `column${j + 1} AS ${n}`).join(', ')} FROM (VALUES ${tuples.join(', ')})) AS v`;
+    sql = `UPDATE ${quote(table)} SET ${sets} FROM ${values} WHERE ${joined} AND (${where})`;
+  }
   if (!em.queryRunner) throw new Error('updateIntegersById: run it in a transaction');
   // The structured result carries the changed-row count on every driver.
   return (await em.queryRunner.query(sql, [], true)).affected ?? 0;

@@ -187,15 +187,12 @@ export function createRepositories(): Repositories {
         return steps.map((step) => ({ step, contract: byId.get(step.contractId)! }));
       },
       async recordReminders(tx, updates) {
-        const rows = updates.map((u) => ({
-          id: u.id,
-          set: {
-            next_reminder_at: u.nextReminderAt.getTime(),
-            reminder_count: u.sent?.reminderCount,
-            last_reminded_at: u.sent?.at.getTime(),
-          },
-        }));
-        await updateIntegersById(managerOf(tx), 'approval_step', rows, "status = 'pending'");
+        const em = managerOf(tx);
+        const pending = "approval_step.status = 'pending'";
+        const sent = updates.filter((u) => u.sent);
+        const moved = updates.filter((u) => !u.sent);
+        await updateIntegersById(em, 'approval_step', ['next_reminder_at', 'reminder_count', 'last_reminded_at'], sent.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime(), u.sent!.reminderCount, u.sent!.at.getTime()] })), pending);
+        await updateIntegersById(em, 'approval_step', ['next_reminder_at'], moved.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime()] })), pending);
       },
       async transition(tx, id, from, patch) {
         const result = await managerOf(tx).update(ApprovalStepEntity, { id, status: from }, patch as Partial<ApprovalStepEntity>);
