@@ -37,6 +37,8 @@ interface Figures {
   open: number;
   seedS: number;
   tickMs: number[];
+  /** CPU time of this process during the tick (SQLite runs in it; a server database's own is not counted). */
+  cpuMs: number[];
   sent: number[];
   landedMs: number[];
   landedSent: number[];
@@ -57,6 +59,8 @@ async function seed(ds: DataSource, kind: Kind, n: number, deps: Deps): Promise<
   const q = kind === 'mysql' ? '`' : '"';
   const runner = ds.createQueryRunner();
   await runner.connect();
+  // A big page cache while seeding only (random index keys thrash the default 2 MB); the bot's default after.
+  if (kind === 'sqlite') await runner.query('PRAGMA cache_size = -262144');
   const created = NOW.getTime() - 40 * 24 * HOUR;
   await runner.query(
     `INSERT INTO customer (id, code, name, aliases, tier, owner_id, next_follow_up_due, created_at) VALUES (1, 'KH-900001', '基准客户', '[]', 'A', 'zhangsan', NULL, ${created})`,
@@ -85,7 +89,7 @@ async function seed(ds: DataSource, kind: Kind, n: number, deps: Deps): Promise<
       const steps: string[] = [];
       for (let i = a; i <= b; i++) {
         contracts.push(
-          `(${i}, 'HT-B-${i}', '基准合同 ${i}', 1, 'sales', 10000000, 'CNY', 'low', FALSE, 'zhangsan', 'in_approval', 1, 1, 'bench', ${created}, ${created}, ${created})`,
+          `(${i}, 'HT-B-${String(i).padStart(8, '0')}', '基准合同 ${i}', 1, 'sales', 10000000, 'CNY', 'low', FALSE, 'zhangsan', 'in_approval', 1, 1, 'bench', ${created}, ${created}, ${created})`,
         );
         const s = i % 2 === 1 ? overdue(i) : { due: NOW.getTime() + (1 + (i % 72)) * HOUR, count: 0, last: null, next: NOW.getTime() + (1 + (i % 72)) * HOUR };
         steps.push(
@@ -101,6 +105,7 @@ async function seed(ds: DataSource, kind: Kind, n: number, deps: Deps): Promise<
     }
     await runner.commitTransaction();
   }
+  if (kind === 'sqlite') await runner.query('PRAGMA cache_size = -2000');
   if (kind === 'postgres') await runner.query('ANALYZE');
   if (kind === 'mysql') await runner.query('ANALYZE TABLE approval_step, contract');
   await runner.release();
@@ -155,14 +160,17 @@ async function measure(database: string, kind: Kind, url: string, n: number, wit
     console.log(`${database} ${n}: seeded in ${fixed(seedS, 1)} s`);
     const job = approvalRemindersJob({ uow: app.uow, workflow: app.deps, deliver: async () => undefined }, reminders);
     const sentBefore = async () => Number((await app.dataSource.query(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'step.reminded'`))[0].n);
-    const f: Figures = { database, open: n, seedS, tickMs: [], sent: [], landedMs: [], landedSent: [] };
+    const f: Figures = { database, open: n, seedS, tickMs: [], cpuMs: [], sent: [], landedMs: [], landedSent: [] };
     let set = 0;
     for (let t = 0; t < TICKS; t++) {
       await makeDue(app.dataSource, app.deps, n, set++);
       const before = await sentBefore();
+      const cpu = process.cpuUsage();
       started = performance.now();
       await job.run(NOW);
       f.tickMs.push(performance.now() - started);
+      const used = process.cpuUsage(cpu);
+      f.cpuMs.push((used.user + used.system) / 1000);
       f.sent.push((await sentBefore()) - before);
     }
     if (withProfile) {
@@ -189,7 +197,7 @@ async function measure(database: string, kind: Kind, url: string, n: number, wit
       }
     }
     console.log(
-      `${database} ${n}: tick ${f.tickMs.map((m) => fixed(m, 1)).join(' / ')} ms (sent ${f.sent.join('/')})` +
+      `${database} ${n}: tick ${f.tickMs.map((m) => fixed(m, 1)).join(' / ')} ms, CPU ${f.cpuMs.map((m) => fixed(m, 1)).join(' / ')} ms (sent ${f.sent.join('/')})` +
         (withLanded ? `; landed ${f.landedMs.map((m) => fixed(m, 1)).join(' / ')} ms (sent ${f.landedSent.join('/')})` : ''),
     );
     return f;
@@ -249,6 +257,7 @@ export const remindersSection: BenchSection = {
       fixed(r.seedS, 1),
       fixed(median(r.tickMs), 1),
       `${fixed(Math.min(...r.tickMs), 1)}–${fixed(Math.max(...r.tickMs), 1)}`,
+      fixed(median(r.cpuMs), 1),
       median(r.sent),
       r.landedMs.length ? fixed(median(r.landedMs), 1) : '—',
       r.landedMs.length ? median(r.landedSent) : '—',
@@ -259,22 +268,24 @@ export const remindersSection: BenchSection = {
         `at Monday 10:00, over N open (pending) steps, one per contract in approval: half long overdue and already reminded up to now ` +
         `(their next reminder later), half not due yet. Before each tick ${DUE.toLocaleString('en')} other steps are made due ` +
         `(a fresh set each tick, untimed); each owes one reminder with the manager's copy and the channel alert ` +
-        `(3 outbox rows, 1 audit row, the step's update, the contract's load). Median of ${TICKS} ticks, and the range. ` +
+        `(3 outbox rows, 1 audit row, the step's update, the contract's load). Median of ${TICKS} ticks, and the range; ` +
+        `"CPU ms" is this process's CPU time during the tick (user + system), which a loaded machine inflates less than the wall time ` +
+        `(SQLite runs inside the process; a server database's own CPU is not in it). ` +
         `"Landed" is the same tick with the query as landed before issue 9 (every pending step with due_at ≤ now, oldest due first, ` +
         `1,000 a tick, reminder counts computed in memory), on the same data: it reads the oldest overdue steps, which were already ` +
         `reminded, so it sends (almost) nothing and the due steps starve. PostgreSQL/MySQL at 10k/100k only (seeding 1M rows there takes minutes).`,
       '',
-      table(['database', 'open steps', 'seed s', 'tick ms (median)', 'range', 'reminders sent', 'landed tick ms', 'landed: reminders sent'], rows),
+      table(['database', 'open steps', 'seed s', 'tick ms (median)', 'range', 'CPU ms (median)', 'reminders sent', 'landed tick ms', 'landed: reminders sent'], rows),
       '',
       at1M
-        ? `Target: < 50 ms at 1M open with 1,000 due: ${fixed(target, 1)} ms, ${target < 50 ? 'met' : '**missed**'}.`
+        ? `Target: < 50 ms at 1M open with 1,000 due: ${fixed(target, 1)} ms wall (${fixed(median(at1M.cpuMs), 1)} ms CPU), ${target < 50 ? 'met' : '**missed** on this run'}.`
         : 'Target (< 50 ms at 1M open) not measured in this run.',
       '',
       ...results.filter((r) => r.profile).map((r) => `${r.profile!}\n`),
     ].join('\n');
     console.log(markdown);
     const headlines = at1M
-      ? [`Reminders: one tick with 1,000 due over 1M open steps ${fixed(target, 1)} ms on a SQLite file (target < 50 ms${target < 50 ? ', met' : ', missed'})`]
+      ? [`Reminders: one tick with 1,000 due over 1M open steps ${fixed(target, 1)} ms wall, ${fixed(median(at1M.cpuMs), 1)} ms CPU on a SQLite file (target < 50 ms${target < 50 ? ', met' : ', missed'})`]
       : [];
     return { markdown, headlines };
   },
