@@ -326,8 +326,8 @@ export interface Repositories {
      * another transaction is changing is skipped, to be read by a later tick.
      */
     listReminderDue(tx: Tx, now: Date, limit: number): Promise<ReminderDue[]>;
-    /** For steps listReminderDue returned: their reminder count and times, in one statement. */
-    recordReminders(tx: Tx, updates: ReminderUpdate[]): Promise<void>;
+    /** For steps listReminderDue returned (still pending): their reminder count and times; returns how many changed. */
+    recordReminders(tx: Tx, updates: ReminderUpdate[]): Promise<number>;
     /** Conditional update: applies only while the step still has status `from`; false otherwise. */
     transition(
       tx: Tx,

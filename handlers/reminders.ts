@@ -70,7 +70,10 @@ async function remindAll(deps: Deps, ctx: Ctx, policy: ReminderPolicy, due: Remi
     messages.push(...reminderMessages(deps, policy, { step, contract }, n));
     events.push(auditEvent(ctx, 'step.reminded', { contractId: contract.id }, { stepId: step.id, n }));
   }
-  await deps.repos.steps.recordReminders(ctx.tx, updates);
+  // The claim: every step read is still pending (held since it was read). Should one not be, the
+  // whole tick rolls back, nothing is sent, and the next tick reads afresh.
+  const recorded = await deps.repos.steps.recordReminders(ctx.tx, updates);
+  if (recorded !== updates.length) throw new Error(`reminders: ${updates.length - recorded} due step(s) changed while held; nothing sent, the next tick retries`);
   await deps.repos.outbox.enqueueMany(ctx.tx, messages, ctx.now);
   await deps.repos.audit.appendMany(ctx.tx, events);
   return events.length;

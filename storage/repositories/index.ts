@@ -191,8 +191,10 @@ export function createRepositories(): Repositories {
         const pending = "approval_step.status = 'pending'";
         const sent = updates.filter((u) => u.sent);
         const moved = updates.filter((u) => !u.sent);
-        await updateIntegersById(em, 'approval_step', ['next_reminder_at', 'reminder_count', 'last_reminded_at'], sent.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime(), u.sent!.reminderCount, u.sent!.at.getTime()] })), pending);
-        await updateIntegersById(em, 'approval_step', ['next_reminder_at'], moved.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime()] })), pending);
+        return (
+          (await updateIntegersById(em, 'approval_step', ['next_reminder_at', 'reminder_count', 'last_reminded_at'], sent.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime(), u.sent!.reminderCount, u.sent!.at.getTime()] })), pending)) +
+          (await updateIntegersById(em, 'approval_step', ['next_reminder_at'], moved.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime()] })), pending))
+        );
       },
       async transition(tx, id, from, patch) {
         const result = await managerOf(tx).update(ApprovalStepEntity, { id, status: from }, patch as Partial<ApprovalStepEntity>);
