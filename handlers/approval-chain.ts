@@ -83,6 +83,7 @@ export function stepsForRound(
     dueAt: null,
     reminderCount: 0,
     lastRemindedAt: null,
+    nextReminderAt: null,
     lastUrgedAt: null,
     decidedAt: null,
     decidedBy: null,
@@ -102,7 +103,7 @@ export function activation(
   assigneeId: string,
   hours: number,
   submitterId: string,
-): Pick<ApprovalStepRecord, 'status' | 'assigneeId' | 'actingFor' | 'activatedAt' | 'dueAt'> {
+): Pick<ApprovalStepRecord, 'status' | 'assigneeId' | 'actingFor' | 'activatedAt' | 'dueAt' | 'nextReminderAt'> {
   const delegate = deps.directory.activeDelegate(assigneeId, todayIn(ctx.now, deps.policy.timezone));
   const delegated = delegate && delegate.id !== submitterId;
   return {
@@ -110,6 +111,12 @@ export function activation(
     assigneeId: delegated ? delegate.id : assigneeId,
     actingFor: delegated ? assigneeId : null,
     activatedAt: ctx.now,
-    dueAt: deps.calendar.addWorkingHours(ctx.now, hours),
+    ...dueClock(deps, ctx.now, hours),
   };
+}
+
+/** A step's time limit starting at `now`; the first reminder is due when the limit is. */
+export function dueClock(deps: Deps, now: Date, hours: number): Pick<ApprovalStepRecord, 'dueAt' | 'nextReminderAt'> {
+  const dueAt = deps.calendar.addWorkingHours(now, hours);
+  return { dueAt, nextReminderAt: dueAt };
 }

@@ -56,7 +56,7 @@ export async function cancelOpenSteps(deps: Deps, ctx: Ctx, contract: ContractRe
   const round = (await deps.repos.steps.listByContract(ctx.tx, contract.id)).filter((s) => s.round === contract.round);
   for (const s of round) {
     if (s.status === 'pending' || s.status === 'waiting') {
-      await deps.repos.steps.transition(ctx.tx, s.id, s.status, { status: 'cancelled', decidedAt: ctx.now });
+      await deps.repos.steps.transition(ctx.tx, s.id, s.status, { status: 'cancelled', decidedAt: ctx.now, nextReminderAt: null });
     }
     if (s.status === 'pending') await updateHeldCard(deps, ctx, contract, s, round, s.assigneeId, why);
   }

@@ -4,7 +4,7 @@ import { nextStatus } from './domain/contract-state';
 import { formatDateTime, todayIn } from './domain/dates';
 import { AppError } from './domain/errors';
 import type { Person } from './domain/types';
-import { activation } from './approval-chain';
+import { activation, dueClock } from './approval-chain';
 import { handoversOf, sendApprovalCard, updateHeldCard } from './approval-round';
 import { audit, loadContract, notify, toPerson, type Ctx, type Deps } from './context';
 import type { ApprovalStepRecord, ContractRecord, View } from './ports';
@@ -77,7 +77,7 @@ function alreadyDecided(deps: Deps, step: ApprovalStepRecord): AppError {
 
 /** The conditional update that makes a decision happen once, whatever arrives twice. */
 async function decide(deps: Deps, ctx: Ctx, t: Target, status: 'approved' | 'rejected', comment: string | null) {
-  const patch = { status, decidedAt: ctx.now, decidedBy: ctx.actor.id, decidedActingFor: t.actingFor, comment };
+  const patch = { status, decidedAt: ctx.now, decidedBy: ctx.actor.id, decidedActingFor: t.actingFor, comment, nextReminderAt: null };
   const won = await deps.repos.steps.transition(ctx.tx, t.step.id, 'pending', patch);
   if (!won) throw alreadyDecided(deps, (await deps.repos.steps.findById(ctx.tx, t.step.id)) ?? t.step);
   const decided = { ...t.step, ...patch };
@@ -158,7 +158,7 @@ export async function transferStep(
   if (target.id === t.contract.ownerId) throw new AppError('forbidden', `不能转交给提交人 ${target.name}：提交人不能审批自己的合同。`);
   if (target.id === t.step.assigneeId) throw new AppError('invalid_input', `这一步已经由 ${target.name} 审批。`);
   // The new approver gets a full time limit from now; reminders start over.
-  const patch = { assigneeId: target.id, actingFor: null, activatedAt: ctx.now, dueAt: deps.calendar.addWorkingHours(ctx.now, t.step.hours), reminderCount: 0, lastRemindedAt: null };
+  const patch = { assigneeId: target.id, actingFor: null, activatedAt: ctx.now, ...dueClock(deps, ctx.now, t.step.hours), reminderCount: 0, lastRemindedAt: null };
   const won = await deps.repos.steps.transition(ctx.tx, t.step.id, 'pending', patch);
   if (!won) throw alreadyDecided(deps, t.step);
   const moved = { ...t.step, ...patch };

@@ -45,7 +45,17 @@ export async function audit(
   refs: { contractId?: number; customerId?: number; actingFor?: string | null },
   detail: Record<string, unknown> = {},
 ): Promise<void> {
-  const event: Omit<AuditEventRecord, 'id'> = {
+  await deps.repos.audit.append(ctx.tx, auditEvent(ctx, action, refs, detail));
+}
+
+/** The audit event of `action` by the context's actor (for appending many at once). */
+export function auditEvent(
+  ctx: Ctx,
+  action: string,
+  refs: { contractId?: number; customerId?: number; actingFor?: string | null },
+  detail: Record<string, unknown> = {},
+): Omit<AuditEventRecord, 'id'> {
+  return {
     at: ctx.now,
     actorId: ctx.actor.id,
     actingFor: refs.actingFor ?? null,
@@ -56,7 +66,6 @@ export async function audit(
     platform: ctx.platform,
     automatic: ctx.platform === 'system',
   };
-  await deps.repos.audit.append(ctx.tx, event);
 }
 
 export async function loadContract(deps: Deps, ctx: Ctx, contractNo: string): Promise<ContractRecord> {

@@ -105,6 +105,11 @@ export interface ApprovalStepRecord {
   dueAt: Date | null;
   reminderCount: number;
   lastRemindedAt: Date | null;
+  /**
+   * While pending with a due time: when its next reminder is due (the due time, then advanced by each
+   * reminder); null otherwise. The reminder tick reads only the steps whose next reminder has come.
+   */
+  nextReminderAt: Date | null;
   lastUrgedAt: Date | null;
   decidedAt: Date | null;
   decidedBy: string | null;
@@ -261,6 +266,19 @@ export type NewCustomer = Omit<CustomerRecord, 'id' | 'code'>;
 export type NewContract = Omit<ContractRecord, 'id' | 'number' | 'updatedAt'>;
 export type NewStep = Omit<ApprovalStepRecord, 'id'>;
 
+/** A step whose reminder is due, and what a reminder says about its contract. */
+export interface ReminderDue {
+  step: ApprovalStepRecord;
+  contract: Pick<ContractRecord, 'id' | 'number' | 'title'>;
+}
+
+/** A reminder sent (count and time), or only the step's next reminder time moved. */
+export interface ReminderUpdate {
+  id: number;
+  nextReminderAt: Date;
+  sent?: { reminderCount: number; at: Date };
+}
+
 export interface Repositories {
   sequences: {
     /** Next value of a named counter (1, 2, …); never hands out a value twice. */
@@ -302,6 +320,14 @@ export interface Repositories {
     listPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<ApprovalStepRecord[]>;
     /** Pending steps whose due time has passed, oldest due first. */
     listOverdue(tx: Tx, now: Date, limit: number): Promise<ApprovalStepRecord[]>;
+    /**
+     * Pending steps whose next reminder is due by `now` (nextReminderAt), the longest-waiting first, with
+     * their contracts; reads only those (an index), and holds them until the transaction ends: a step
+     * another transaction is changing is skipped, to be read by a later tick.
+     */
+    listReminderDue(tx: Tx, now: Date, limit: number): Promise<ReminderDue[]>;
+    /** For steps listReminderDue returned (still pending): their reminder count and times; returns how many changed. */
+    recordReminders(tx: Tx, updates: ReminderUpdate[]): Promise<number>;
     /** Conditional update: applies only while the step still has status `from`; false otherwise. */
     transition(
       tx: Tx,
@@ -316,11 +342,15 @@ export interface Repositories {
   };
   audit: {
     append(tx: Tx, e: Omit<AuditEventRecord, 'id'>): Promise<void>;
+    /** Many events in few statements (a scheduled job's), in order. */
+    appendMany(tx: Tx, events: Omit<AuditEventRecord, 'id'>[]): Promise<void>;
     listByContract(tx: Tx, contractId: number): Promise<AuditEventRecord[]>;
   };
   outbox: {
     /** False when a message with the same dedupe key was already enqueued. */
     enqueue(tx: Tx, message: OutgoingMessage, now: Date): Promise<boolean>;
+    /** Many messages in few statements, in order; a key already enqueued is skipped, as by enqueue. */
+    enqueueMany(tx: Tx, messages: OutgoingMessage[], now: Date): Promise<void>;
     status(tx: Tx, now: Date): Promise<OutboxStatus>;
   };
 }

@@ -53,7 +53,7 @@ async function seedOverdueSteps(databaseUrl: string, count: number): Promise<voi
       });
       const step: NewStep = {
         contractId: contract.id, version: 1, round: 1, seq: 1, role: 'sales_manager', assigneeId: approvers[i % 4]!, actingFor: null, status: 'pending',
-        hours: 8, activatedAt: due, dueAt: due, reminderCount: 0, lastRemindedAt: null, lastUrgedAt: null, decidedAt: null, decidedBy: null,
+        hours: 8, activatedAt: due, dueAt: due, reminderCount: 0, lastRemindedAt: null, nextReminderAt: due, lastUrgedAt: null, decidedAt: null, decidedBy: null,
         decidedActingFor: null, comment: null,
       };
       await app.deps.repos.steps.insertMany(tx, [step]);

@@ -44,6 +44,7 @@ interface Day {
 export class WorkingCalendar {
   private readonly dayCache = new Map<IsoDate, boolean>();
   private readonly dayInfo = new Map<IsoDate, Day>();
+  private readonly dateByQuarter = new Map<number, IsoDate>();
   private readonly extraHolidays: Set<IsoDate>;
   private readonly extraWorkdays: Set<IsoDate>;
   private readonly periods: { start: number; end: number }[]; // minutes after midnight; end may be 1440
@@ -155,8 +156,23 @@ export class WorkingCalendar {
     return Math.max(this.dayCache.size, this.dayInfo.size);
   }
 
+  /**
+   * The local date of instant `t`. Luxon's zone conversion costs tens of microseconds, and a reminder
+   * tick asks for a thousand instants: the date last found for t's quarter hour is reused when t lies
+   * between that day's midnight and the next (exact across DST changes; every zone's offset is a
+   * multiple of 15 minutes today, and otherwise the check fails and luxon answers).
+   */
   private dateOf(t: number): IsoDate {
-    return DateTime.fromMillis(t, { zone: this.config.timezone }).toISODate()!;
+    const quarter = Math.floor(t / 900_000);
+    const known = this.dateByQuarter.get(quarter);
+    if (known !== undefined) {
+      const day = this.day(known);
+      if (t >= day.midnight && t < this.day(day.next).midnight) return known;
+    }
+    const date = DateTime.fromMillis(t, { zone: this.config.timezone }).toISODate()!;
+    if (this.dateByQuarter.size >= CACHED_DAYS * 4) this.dateByQuarter.delete(this.dateByQuarter.keys().next().value!);
+    this.dateByQuarter.set(quarter, date);
+    return date;
   }
 }
 

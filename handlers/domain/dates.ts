@@ -38,7 +38,35 @@ export function diffDays(a: IsoDate, b: IsoDate): number {
 
 /** `11-22 14:05` in the given timezone. */
 export function formatDateTime(instant: Date, timezone: string): string {
-  return DateTime.fromJSDate(instant, { zone: timezone }).toFormat('MM-dd HH:mm');
+  const offset = offsetMinutes(instant.getTime(), timezone);
+  if (offset === null) return DateTime.fromJSDate(instant, { zone: timezone }).toFormat('MM-dd HH:mm');
+  const local = new Date(instant.getTime() + offset * 60_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`;
+}
+
+const QUARTER = 900_000;
+const OFFSETS_KEPT = 16_384;
+const offsets = new Map<string, Map<number, number | null>>();
+
+/**
+ * The zone's UTC offset throughout t's quarter hour, or null when it changes inside it. Luxon's zone
+ * conversion costs tens of microseconds and a reminder tick formats a thousand times; offsets change
+ * on quarter hours in every zone today, so one lookup per quarter hour (checked at both ends) is exact.
+ */
+function offsetMinutes(t: number, timezone: string): number | null {
+  let zone = offsets.get(timezone);
+  if (!zone) offsets.set(timezone, (zone = new Map()));
+  const quarter = Math.floor(t / QUARTER);
+  let offset = zone.get(quarter);
+  if (offset === undefined) {
+    const start = DateTime.fromMillis(quarter * QUARTER, { zone: timezone });
+    const end = DateTime.fromMillis((quarter + 1) * QUARTER - 1, { zone: timezone });
+    offset = start.isValid && start.offset === end.offset ? start.offset : null;
+    if (zone.size >= OFFSETS_KEPT) zone.delete(zone.keys().next().value!);
+    zone.set(quarter, offset);
+  }
+  return offset;
 }
 
 /** `2026-11-22 14:05` in the given timezone. */

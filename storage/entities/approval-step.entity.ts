@@ -18,6 +18,7 @@ export class ApprovalStepEntity {
   @InstantColumn({ name: 'due_at', nullable: true }) dueAt!: Date | null;
   @Column({ name: 'reminder_count', type: 'integer' }) reminderCount!: number;
   @InstantColumn({ name: 'last_reminded_at', nullable: true }) lastRemindedAt!: Date | null;
+  @InstantColumn({ name: 'next_reminder_at', nullable: true }) nextReminderAt!: Date | null;
   @InstantColumn({ name: 'last_urged_at', nullable: true }) lastUrgedAt!: Date | null;
   @InstantColumn({ name: 'decided_at', nullable: true }) decidedAt!: Date | null;
   @Column({ name: 'decided_by', type: 'varchar', length: 64, nullable: true }) decidedBy!: string | null;

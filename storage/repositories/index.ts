@@ -35,6 +35,7 @@ import {
   SequenceEntity,
 } from '../entities';
 import { managerOf } from '../unit-of-work';
+import { insertRows, updateIntegersById } from './bulk';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -165,6 +166,36 @@ export function createRepositories(): Repositories {
           .getMany();
         return rows.map(asStep);
       },
+      async listReminderDue(tx, now, limit) {
+        const em = managerOf(tx);
+        const kind = em.connection.options.type;
+        const q = (name: string) => em.connection.driver.escape(name);
+        // Served by IDX_approval_step_next_reminder (status, next_reminder_at): reads the due rows only.
+        // Raw rows, not entities: a tick reads up to a thousand, and hydration would cost more than the query.
+        const lock = kind === 'better-sqlite3' ? '' : ' FOR UPDATE SKIP LOCKED'; // SQLite: the tick's BEGIN IMMEDIATE holds the write lock
+        const rows: Record<string, unknown>[] = await em.query(
+          `SELECT * FROM ${q('approval_step')} WHERE ${q('status')} = 'pending' AND ${q('next_reminder_at')} <= ${now.getTime()} ` +
+            `ORDER BY ${q('next_reminder_at')}, ${q('id')} LIMIT ${Math.floor(limit)}${lock}`,
+        );
+        if (rows.length === 0) return [];
+        const steps = rows.map(stepFromRow);
+        const ids = [...new Set(steps.map((st) => st.contractId))];
+        const contracts: { id: number | string; number: string; title: string }[] = await em.query(
+          `SELECT ${q('id')}, ${q('number')}, ${q('title')} FROM ${q('contract')} WHERE ${q('id')} IN (${ids.join(', ')})`,
+        );
+        const byId = new Map(contracts.map((c) => [Number(c.id), { id: Number(c.id), number: c.number, title: c.title }]));
+        return steps.map((step) => ({ step, contract: byId.get(step.contractId)! }));
+      },
+      async recordReminders(tx, updates) {
+        const em = managerOf(tx);
+        const pending = "approval_step.status = 'pending'";
+        const sent = updates.filter((u) => u.sent);
+        const moved = updates.filter((u) => !u.sent);
+        return (
+          (await updateIntegersById(em, 'approval_step', ['next_reminder_at', 'reminder_count', 'last_reminded_at'], sent.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime(), u.sent!.reminderCount, u.sent!.at.getTime()] })), pending)) +
+          (await updateIntegersById(em, 'approval_step', ['next_reminder_at'], moved.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime()] })), pending))
+        );
+      },
       async transition(tx, id, from, patch) {
         const result = await managerOf(tx).update(ApprovalStepEntity, { id, status: from }, patch as Partial<ApprovalStepEntity>);
         return result.affected === 1;
@@ -184,6 +215,10 @@ export function createRepositories(): Repositories {
     audit: {
       async append(tx, e) {
         await managerOf(tx).insert(AuditEventEntity, e as never);
+      },
+      async appendMany(tx, events) {
+        const rows = events.map((e) => [e.at.getTime(), e.actorId, e.actingFor, e.action, e.contractId, e.customerId, JSON.stringify(e.detail), e.platform, e.automatic]);
+        await insertRows(managerOf(tx), 'audit_event', ['at', 'actor_id', 'acting_for', 'action', 'contract_id', 'customer_id', 'detail', 'platform', 'automatic'], rows);
       },
       listByContract: async (tx, contractId) =>
         (await managerOf(tx).find(AuditEventEntity, {
@@ -216,8 +251,45 @@ export function createRepositories(): Repositories {
           .execute();
         return true;
       },
+      async enqueueMany(tx, messages, now) {
+        // The rows enqueue writes, in one INSERT per few thousand; a key already there is skipped.
+        const at = now.getTime();
+        const rows = messages.map((m) => [
+          m.dedupeKey, JSON.stringify(m.to), JSON.stringify(m.views), m.urgent ?? false, m.updatesCard ?? null, recipientKey(m.to), 'pending', 0, at, at,
+        ]);
+        const columns = ['dedupe_key', 'recipient', 'views', 'urgent', 'updates_card', 'recipient_key', 'status', 'attempts', 'next_attempt_at', 'created_at'];
+        await insertRows(managerOf(tx), 'outbox', columns, rows, { ignoreDuplicates: true });
+      },
       status: (tx, now) => outboxStatus(tx, now),
     },
+  };
+}
+
+/** An approval_step row as read by a raw query (PostgreSQL returns BIGINT as a string). */
+function stepFromRow(r: Record<string, unknown>): ApprovalStepRecord {
+  const int = (v: unknown) => Number(v);
+  const instant = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
+  return {
+    id: int(r.id),
+    contractId: int(r.contract_id),
+    version: int(r.version),
+    round: int(r.round),
+    seq: int(r.seq),
+    role: r.role as ApprovalStepRecord['role'],
+    assigneeId: r.assignee_id as string,
+    actingFor: (r.acting_for as string | null) ?? null,
+    status: r.status as ApprovalStepRecord['status'],
+    hours: int(r.hours),
+    activatedAt: instant(r.activated_at),
+    dueAt: instant(r.due_at),
+    reminderCount: int(r.reminder_count),
+    lastRemindedAt: instant(r.last_reminded_at),
+    nextReminderAt: instant(r.next_reminder_at),
+    lastUrgedAt: instant(r.last_urged_at),
+    decidedAt: instant(r.decided_at),
+    decidedBy: (r.decided_by as string | null) ?? null,
+    decidedActingFor: (r.decided_acting_for as string | null) ?? null,
+    comment: (r.comment as string | null) ?? null,
   };
 }
 

@@ -76,7 +76,7 @@ describe.each(databases(true))('%s', (kind, url) => {
     const contract = (await run((tx) => repos.contracts.findByNumber(tx, 'HT-2026-0001')))!;
     const step: NewStep = {
       contractId: contract.id, version: 2, round: 1, seq: 1, role: 'sales_manager', assigneeId: 'lisi', actingFor: null, status: 'pending',
-      hours: 8, activatedAt: new Date(), dueAt: new Date(), reminderCount: 0, lastRemindedAt: null, lastUrgedAt: null, decidedAt: null,
+      hours: 8, activatedAt: new Date(), dueAt: new Date(), reminderCount: 0, lastRemindedAt: null, nextReminderAt: null, lastUrgedAt: null, decidedAt: null,
       decidedBy: null, decidedActingFor: null, comment: null,
     };
     const [inserted] = await run((tx) => repos.steps.insertMany(tx, [step]));

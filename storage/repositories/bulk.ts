@@ -1,0 +1,84 @@
+// Many rows in few statements: multi-row INSERTs and one-statement UPDATEs, for work that writes
+// hundreds of rows at once (a reminder tick). Values arrive as database values (numbers, strings,
+// booleans, null); this module only knows the SQL dialects.
+
+import type { EntityManager } from 'typeorm';
+
+type Value = string | number | boolean | null;
+
+/** SQLite allows 32,766 bound parameters per statement; PostgreSQL and MySQL 65,535. */
+const MAX_PARAMETERS = 30_000;
+
+
+/**
+ * Inserts rows in as few statements as the parameter limit allows. With `ignoreDuplicates`, a row
+ * whose unique key exists already is skipped (as the single-row enqueue does), never an error.
+ */
+export async function insertRows(
+  em: EntityManager,
+  table: string,
+  columns: string[],
+  rows: Value[][],
+  options: { ignoreDuplicates?: boolean } = {},
+): Promise<void> {
+  const kind = em.connection.options.type;
+  const quote = (name: string) => em.connection.driver.escape(name);
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    const params: Value[] = [];
+    const tuples = chunk.map((row) => {
+      const marks = row.map((v) => {
+        params.push(typeof v === 'boolean' && kind !== 'postgres' ? Number(v) : v);
+        return kind === 'postgres' ? `$${params.length}` : '?';
+      });
+      return `(${marks.join(', ')})`;
+    });
+    const into = `${quote(table)} (${columns.map(quote).join(', ')})`;
+    const ignore = options.ignoreDuplicates;
+    const sql =
+      kind === 'mysql'
+        ? `INSERT ${ignore ? 'IGNORE ' : ''}INTO ${into} VALUES ${tuples.join(', ')}`
+        : `INSERT INTO ${into} VALUES ${tuples.join(', ')}${ignore ? ' ON CONFLICT DO NOTHING' : ''}`;
+    await em.query(sql, params);
+  }
+}
+
+/**
+ * Sets integer columns of many rows by id in one statement: the new values as a derived table joined
+ * on id, where `where` holds (columns qualified by the table's name). Every row names the same
+ * columns. The values must be safe integers: they are written into the SQL, which keeps it free of
+ * the parameter limit. Returns how many rows matched.
+ */
+export async function updateIntegersById(
+  em: EntityManager,
+  table: string,
+  columns: string[],
+  rows: { id: number; values: number[] }[],
+  where: string,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const literal = (v: number) => {
+    if (!Number.isSafeInteger(v)) throw new TypeError(`updateIntegersById: not a safe integer: ${v}`);
+    return String(v);
+  };
+  const quote = (name: string) => em.connection.driver.escape(name);
+  const kind = em.connection.options.type;
+  const names = ['id', ...columns].map((c) => quote(`v_${c}`));
+  const tuples = rows.map((r) => `(${[r.id, ...r.values].map(literal).join(', ')})`);
+  const sets = columns.map((c) => `${kind === 'mysql' ? `${quote(table)}.` : ''}${quote(c)} = v.${quote(`v_${c}`)}`).join(', ');
+  const joined = `${quote(table)}.${quote('id')} = v.${names[0]}`;
+  let sql: string;
+  if (kind === 'mysql') {
+    // MySQL and MariaDB name a derived table's columns by its first row: a UNION of aliased SELECTs.
+    const selects = rows.map((r, i) => `SELECT ${[r.id, ...r.values].map((v, j) => (i === 0 ? `${literal(v)} AS ${names[j]}` : literal(v))).join(', ')}`);
+    sql = `UPDATE ${quote(table)} JOIN (${selects.join(' UNION ALL ')}) v ON ${joined} SET ${sets} WHERE ${where}`;
+  } else {
+    // PostgreSQL and SQLite (3.33+): UPDATE … FROM a VALUES list.
+    const values = kind === 'postgres' ? `(VALUES ${tuples.join(', ')}) AS v(${names.join(', ')})` : `(SELECT ${names.map((n, j) => `column${j + 1} AS ${n}`).join(', ')} FROM (VALUES ${tuples.join(', ')})) AS v`;
+    sql = `UPDATE ${quote(table)} SET ${sets} FROM ${values} WHERE ${joined} AND (${where})`;
+  }
+  if (!em.queryRunner) throw new Error('updateIntegersById: run it in a transaction');
+  // The structured result carries the changed-row count on every driver.
+  return (await em.queryRunner.query(sql, [], true)).affected ?? 0;
+}
