@@ -172,7 +172,7 @@ async function run(target: 'bot' | 'anchor', fake: FakeWecom, directory: ReturnT
       const before = fake.sent.length;
       await send(fake, url, customers);
       await delivered(fake, before, customers.length, server, peak);
-      const warm = burstCalls(directory.members).slice(0, 2000);
+      const warm = burstCalls(directory.members).slice(0, Number(process.env.BURST_WARM ?? 2000));
       const before2 = fake.sent.length;
       await send(fake, url, warm);
       await delivered(fake, before2, warm.reduce((n, c) => n + c.messages, 0), server, peak);
