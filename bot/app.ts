@@ -14,6 +14,7 @@ import { createUnitOfWork } from '../storage/unit-of-work';
 import { ADMIN_ALERT_PREFIXES, alertAdmins } from './admin-alerts';
 import type { Policy } from './config';
 import { Dispatcher, type DispatchDeps } from './dispatch';
+import { InboxWorker, type InboxWorkerOptions } from './inbox-worker';
 import type { Logger } from './logger';
 import { OutboxDispatcher, type OutboxDispatcherOptions } from './outbox-dispatcher';
 
@@ -26,6 +27,8 @@ export interface AppOptions {
   outbox?: OutboxDispatcherOptions;
   /** Overrides of the inbox settings (tests). */
   inbox?: Partial<Pick<DispatchDeps, 'holder' | 'claimMs' | 'maxAttempts' | 'retryBaseMs'>>;
+  /** Overrides of the inbox worker's batch size and concurrency (tests). */
+  worker?: Partial<Pick<InboxWorkerOptions, 'batchSize' | 'concurrency'>>;
 }
 
 export interface App {
@@ -35,6 +38,8 @@ export interface App {
   uow: UnitOfWork;
   deps: Deps;
   dispatcher: Dispatcher;
+  /** Processes the accepted events waiting in the inbox; platforms wake it after accepting. */
+  worker: InboxWorker;
   outbox: OutboxDispatcher;
   close(): Promise<void>;
 }
@@ -66,6 +71,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const dispatcher = new Dispatcher({
     workflow: deps,
     uow,
+    durableUow: uow.durable,
     inbox: createInboxStore(),
     clock: options.clock,
     log: options.log,
@@ -83,14 +89,24 @@ export async function createApp(options: AppOptions): Promise<App> {
     onDead: (message, error) => tellAdmins(uow, deps, options.clock, message, error),
     ...options.outbox,
   });
+  const worker = new InboxWorker({
+    dispatcher,
+    deliver: () => outbox.deliverDue(),
+    log: options.log,
+    // SQLite has one connection (transactions take turns); a pool serves a few at once.
+    concurrency: kind === 'sqlite' ? 1 : 4,
+    ...options.worker,
+  });
   return {
     instance,
     dataSource,
     uow,
     deps,
     dispatcher,
+    worker,
     outbox,
     async close() {
+      await worker.stop();
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };

@@ -6,6 +6,7 @@ import type { Logger } from './logger';
 
 export class BackgroundWork {
   private readonly running = new Set<Promise<void>>();
+  private readonly tracked = new Set<Promise<unknown>>();
   /** Settles one event-loop turn after the last work started: see start(). */
   private nextTurn: Promise<void> = Promise.resolve();
 
@@ -27,6 +28,25 @@ export class BackgroundWork {
         (error) => this.log.error(`${name} failed`, { error: String((error as Error)?.stack ?? error) }),
       )
       .finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+
+  /**
+   * Tracks work that runs on its own (the inbox worker's run): idle() waits for it too. The same
+   * promise tracked again is one piece of work.
+   */
+  track(name: string, work: Promise<unknown>): void {
+    if (this.tracked.has(work)) return;
+    this.tracked.add(work);
+    const p: Promise<void> = work
+      .then(
+        () => undefined,
+        (error) => this.log.error(`${name} failed`, { error: String((error as Error)?.stack ?? error) }),
+      )
+      .finally(() => {
+        this.running.delete(p);
+        this.tracked.delete(work);
+      });
     this.running.add(p);
   }
 

@@ -2,6 +2,10 @@
 // The use-case, its notifications, the reply and "inbox row done" commit in one transaction, so an
 // event is processed exactly once even if the process stops halfway (unfinished rows are resumed).
 //
+// Accepting is group-committed: events arriving while a batch is written join the next batch, one
+// durable transaction for many (GroupCommit). Accepted events wait in the inbox table, not in memory:
+// the InboxWorker (inbox-worker.ts) takes them in batches (claimNext) and processes them one by one.
+//
 // Several instances share one inbox. An event is claimed (holder + expiry) before it is processed,
 // at arrival by the instance that received it and later by whoever resumes it; the attempt is
 // counted when the claim is taken, before any work, so an attempt the process died in counts too.
@@ -19,11 +23,17 @@ import { executeCardAction, executeCommand, replyToUnparsed } from '../handlers/
 import type { Clock, InboxRecord, InboxStore, Recipient, Tx, UnitOfWork, View } from '../handlers/ports';
 import { alertAdmins } from './admin-alerts';
 import type { NormalizedEvent } from './events';
+import { GroupCommit } from './group-commit';
 import type { Logger } from './logger';
 
 export interface DispatchDeps {
   workflow: Deps;
   uow: UnitOfWork;
+  /**
+   * For the transactions that precede an acknowledgement (accepting, a decision answered at once):
+   * their commit is durable when it returns. Defaults to `uow` (see StorageUnitOfWork).
+   */
+  durableUow?: UnitOfWork;
   inbox: InboxStore;
   clock: Clock;
   log: Logger;
@@ -68,70 +78,154 @@ const RESUME_BATCH = 50;
 /** One resume call takes at most this many events; the periodic loop takes the rest. */
 const RESUME_LIMIT = 1000;
 
+/** An event to accept; `reserve`: the caller processes it at once, so no worker may take it. */
+interface Arrival {
+  event: NormalizedEvent;
+  reserve: boolean;
+}
+
+/** How an attempt is made: `owned` when the caller already holds the row in `busy`. */
+interface AttemptOptions {
+  retryDelayMs?: number;
+  owned?: boolean;
+  /** The processing transaction precedes an acknowledgement that depends on it: commit durably. */
+  durable?: boolean;
+}
+
 export class Dispatcher {
-  /** Rows this instance is working on now: one attempt at a time per row, even within the instance. */
-  private readonly inFlight = new Set<number>();
+  /**
+   * Rows this instance is working on now, or has reserved for a caller that processes them at once:
+   * one attempt at a time per row, even within the instance, and never claimed by its worker.
+   */
+  private readonly busy = new Set<number>();
+  private readonly accepts: GroupCommit<Arrival, InboxRecord | null>;
   private resuming: Promise<number> | null = null;
   private closing = false;
 
-  constructor(private readonly d: DispatchDeps) {}
+  constructor(private readonly d: DispatchDeps) {
+    this.accepts = new GroupCommit((arrivals) => this.acceptBatch(arrivals));
+  }
 
   /**
    * Accepts an event (false if it was seen before), then processes it. A failed attempt is tried
    * again at once, up to the attempt limit: this is the path of callers that wait for the reply.
    */
   async handle(event: NormalizedEvent): Promise<DispatchResult> {
-    const record = await this.accept(event);
+    const record = await this.accepts.submit({ event, reserve: true });
     if (!record) return 'duplicate';
-    for (let i = 0; i < this.d.maxAttempts; i++) {
-      if ((await this.attempt(record.id, event, 0)).outcome !== 'retry') break;
+    try {
+      for (let i = 0; i < this.d.maxAttempts; i++) {
+        if ((await this.attempt(record.id, event, { retryDelayMs: 0, owned: true, durable: true })).outcome !== 'retry') break;
+      }
+    } finally {
+      this.busy.delete(record.id);
     }
     return 'processed';
   }
 
   /**
-   * Step one, fast enough to do before acknowledging the platform: the durable, deduplicated record,
-   * claimed by this instance, which processes it next.
+   * Accepts an event and processes it at once (one attempt), durably: for a platform whose
+   * acknowledgement carries the outcome (a DingTalk card click). The views of the reply, or null for
+   * a redelivery. A failed attempt is retried later by the worker, with backoff.
    */
-  accept(event: NormalizedEvent): Promise<InboxRecord | null> {
-    const { kind, platform, deliveryKey } = event;
-    const now = this.d.clock.now();
-    const claim = { holder: this.d.holder, until: new Date(now.getTime() + this.d.claimMs) };
-    return this.d.uow.run((tx) =>
-      this.d.inbox.accept(tx, { deliveryKey, platform, kind, payload: event as unknown as Record<string, unknown> }, now, claim),
-    );
+  async acceptAndProcess(event: NormalizedEvent): Promise<View[] | null> {
+    const record = await this.accepts.submit({ event, reserve: true });
+    if (!record) return null;
+    try {
+      return (await this.attempt(record.id, event, { owned: true, durable: true })).views;
+    } finally {
+      this.busy.delete(record.id);
+    }
   }
 
   /**
-   * Takes over and processes events nobody holds: accepted before a crash (ours or another
-   * instance's whose claims ran out), or waiting for a retry that is due. Runs never overlap.
-   * Returns how many events this instance took.
+   * Step one, fast enough to do before acknowledging the platform: the durable, deduplicated record,
+   * claimed by this instance, whose worker processes it next. Concurrent calls share a transaction.
+   */
+  accept(event: NormalizedEvent): Promise<InboxRecord | null> {
+    return this.accepts.submit({ event, reserve: false });
+  }
+
+  /** Accepts waiting or being written: while there are any, processing should wait (they answer platforms). */
+  get acceptsPending(): number {
+    return this.accepts.pending;
+  }
+
+  /** Resolves when no accept is waiting or being written. */
+  acceptsIdle(): Promise<void> {
+    return this.accepts.idle();
+  }
+
+  private acceptBatch(arrivals: Arrival[]): Promise<(InboxRecord | null)[]> {
+    const now = this.d.clock.now();
+    const claim = { holder: this.d.holder, until: new Date(now.getTime() + this.d.claimMs) };
+    const reserved: number[] = [];
+    const records = (this.d.durableUow ?? this.d.uow).run(async (tx) => {
+      const events = arrivals.map(({ event: { deliveryKey, platform, kind }, event }) => ({
+        deliveryKey,
+        platform,
+        kind,
+        payload: event as unknown as Record<string, unknown>,
+      }));
+      const accepted = await this.d.inbox.acceptMany(tx, events, now, claim);
+      // Reserved before the commit makes the rows visible: the worker never sees them unreserved.
+      accepted.forEach((r, i) => r && arrivals[i]!.reserve && reserved.push(r.id));
+      for (const id of reserved) this.busy.add(id);
+      return accepted;
+    });
+    return records.catch((error: unknown) => {
+      for (const id of reserved) this.busy.delete(id); // nothing was committed
+      throw error;
+    });
+  }
+
+  /**
+   * Takes the next unfinished events for this instance (at most `limit`, oldest first; see
+   * InboxStore.claimNext) in one transaction, attempts counted; each must then go to processClaimed.
+   */
+  async claimNext(limit: number): Promise<InboxRecord[]> {
+    const { uow, inbox, clock, holder, claimMs } = this.d;
+    const now = clock.now();
+    const rows = await uow.run((tx) => inbox.claimNext(tx, { holder, until: new Date(now.getTime() + claimMs), now }, limit, [...this.busy]));
+    for (const row of rows) this.busy.add(row.id);
+    return rows;
+  }
+
+  /** Processes a row claimNext returned (its attempt is counted): finished, released for a retry, or given up. */
+  async processClaimed(row: InboxRecord): Promise<View[]> {
+    try {
+      return (await this.settle(row, row.payload as unknown as NormalizedEvent, {})).views;
+    } finally {
+      this.busy.delete(row.id);
+    }
+  }
+
+  /**
+   * Processes events this instance may take: accepted here and not processed yet, accepted before
+   * a crash (ours or another instance's whose claims ran out), or waiting for a retry that is due.
+   * Runs never overlap. Returns how many events this instance took.
    */
   resumeUnfinished(): Promise<number> {
     this.resuming ??= this.resumeBatches().finally(() => (this.resuming = null));
     return this.resuming;
   }
 
-  /** Stops taking over events (shutdown) and waits for the resume run in progress to end. */
+  /** Stops taking over events (shutdown) and waits for the resume run and the accepts in progress. */
   async close(): Promise<void> {
     this.closing = true;
     await this.resuming?.catch(() => 0);
+    await this.accepts.idle();
   }
 
   private async resumeBatches(): Promise<number> {
     let taken = 0;
     while (taken < RESUME_LIMIT && !this.closing) {
-      const rows = await this.d.uow.run((tx) => this.d.inbox.listClaimable(tx, this.d.clock.now(), RESUME_BATCH));
-      let progressed = false;
+      const rows = await this.claimNext(Math.min(RESUME_BATCH, RESUME_LIMIT - taken));
+      if (rows.length === 0) break; // nothing left, or everything left is another instance's
       for (const row of rows) {
-        if (this.closing) return taken;
-        const attempt = await this.attempt(row.id, row.payload as unknown as NormalizedEvent);
-        if (attempt.outcome !== 'skipped') {
-          taken++;
-          progressed = true;
-        }
+        await this.processClaimed(row);
+        taken++;
       }
-      if (!progressed) break; // nothing left, or everything left is another instance's
     }
     return taken;
   }
@@ -146,32 +240,42 @@ export class Dispatcher {
     return Math.max(1, Math.min((this.d.retryBaseMs ?? 2000) * 2 ** (attempts - 1), 60_000));
   }
 
-  private async attempt(inboxId: number, event: NormalizedEvent, retryDelayMs?: number): Promise<Attempt> {
-    if (this.inFlight.has(inboxId)) return SKIPPED;
-    this.inFlight.add(inboxId);
+  private async attempt(inboxId: number, event: NormalizedEvent, options: AttemptOptions = {}): Promise<Attempt> {
+    if (!options.owned) {
+      if (this.busy.has(inboxId)) return SKIPPED;
+      this.busy.add(inboxId);
+    }
     try {
-      const { uow, inbox, clock, holder, claimMs, maxAttempts } = this.d;
+      const { uow, inbox, clock, holder, claimMs } = this.d;
       const now = clock.now();
-      // Claim and count the attempt in its own transaction, before any work: durable even if we die.
+      // Claim and count the attempt in its own transaction, before any work: kept even if we die.
       const row = await uow.run((tx) => inbox.claim(tx, inboxId, { holder, until: new Date(now.getTime() + claimMs), now }));
       if (!row) return SKIPPED; // another instance holds it, it waits for a retry, or it is finished
-      if (row.attempts > maxAttempts) {
-        return await this.giveUp(row, event, row.error ?? 'the process stopped during every attempt');
-      }
-      return await this.run(row, event, retryDelayMs ?? this.retryDelay(row.attempts));
-    } catch (error) {
-      if (error instanceof ClaimLostError) {
-        this.d.log.warn('inbox claim lost: another instance took the event over', { inboxId });
-        return SKIPPED;
-      }
-      throw error;
+      return await this.settle(row, event, options);
     } finally {
-      this.inFlight.delete(inboxId);
+      if (!options.owned) this.busy.delete(inboxId);
     }
   }
 
-  private async run(row: InboxRecord, event: NormalizedEvent, retryDelayMs: number): Promise<Attempt> {
-    const { workflow, uow, log, clock } = this.d;
+  /** One attempt at a row claimed for it (attempt counted): given up after the last, else run. */
+  private async settle(row: InboxRecord, event: NormalizedEvent, options: AttemptOptions): Promise<Attempt> {
+    try {
+      if (row.attempts > this.d.maxAttempts) {
+        return await this.giveUp(row, event, row.error ?? 'the process stopped during every attempt');
+      }
+      const uow = options.durable ? (this.d.durableUow ?? this.d.uow) : this.d.uow;
+      return await this.run(row, event, options.retryDelayMs ?? this.retryDelay(row.attempts), uow);
+    } catch (error) {
+      if (error instanceof ClaimLostError) {
+        this.d.log.warn('inbox claim lost: another instance took the event over', { inboxId: row.id });
+        return SKIPPED;
+      }
+      throw error;
+    }
+  }
+
+  private async run(row: InboxRecord, event: NormalizedEvent, retryDelayMs: number, uow: UnitOfWork): Promise<Attempt> {
+    const { workflow, log, clock } = this.d;
     const now = clock.now();
     const replyKey = `reply:${row.id}`;
     let person: Person | undefined;

@@ -8,9 +8,6 @@ import { createServer, listen, SERVER_LIMITS } from './server';
 
 export async function main(): Promise<void> {
   const { env, log, policy, app, background, routes, stream, scheduler, jobs } = await startBot();
-  const resumed = await app.dispatcher.resumeUnfinished();
-  if (resumed) log.info('resumed unfinished inbound events', { count: resumed });
-
   const server = await listen(createServer({ dataSource: app.dataSource, log, routes }), env.PORT).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE' || error.code === 'EACCES'
       ? new ConfigError(`PORT: cannot listen on port ${env.PORT} (${error.code}); choose a free port`)
@@ -26,15 +23,14 @@ export async function main(): Promise<void> {
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void stream?.start();
   scheduler.start(jobs);
-  // Every second: take over inbound events nobody is processing (left by an instance that died,
-  // or waiting for a retry), then deliver the outbox. Both runs are single-flight.
-  const outboxTimer = setInterval(() => {
-    app.dispatcher
-      .resumeUnfinished()
-      .then((count) => count && log.info('took over unfinished inbound events', { count }))
-      .catch((error) => log.error('inbox resume failed', { error: String(error) }));
+  // At start and every second: wake the inbox worker (events accepted before a restart, left by an
+  // instance that died, or waiting for a retry), then deliver the outbox. Both runs are single-flight.
+  const wake = () => {
+    background.track('inbox worker', app.worker.wake());
     app.outbox.deliverDue().catch((error) => log.error('outbox run failed', { error: String(error) }));
-  }, 1000);
+  };
+  wake();
+  const outboxTimer = setInterval(wake, 1000);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -46,6 +42,7 @@ export async function main(): Promise<void> {
     stream?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await app.dispatcher.close();
+    await app.worker.stop();
     await background.idle();
     await app.outbox.deliverDue().catch((error) => log.error('last outbox run failed', { error: String(error) }));
     await app.close();

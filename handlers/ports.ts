@@ -388,6 +388,14 @@ export interface InboxRecord {
   error: string | null;
 }
 
+/** An inbound event as it is recorded. */
+export interface InboxArrival {
+  deliveryKey: string;
+  platform: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
 /** Who takes an inbox row, until when, and the time of taking it. */
 export interface InboxClaim {
   holder: string;
@@ -407,10 +415,23 @@ export interface InboxStore {
    */
   accept(
     tx: Tx,
-    event: { deliveryKey: string; platform: string; kind: string; payload: Record<string, unknown> },
+    event: InboxArrival,
     now: Date,
     claim?: { holder: string; until: Date },
   ): Promise<InboxRecord | null>;
+  /**
+   * `accept` for many events in one transaction (group commit): one result per event, in order; null
+   * for a redelivery, including a second event with the same key in `events`.
+   */
+  acceptMany(tx: Tx, events: InboxArrival[], now: Date, claim?: { holder: string; until: Date }): Promise<(InboxRecord | null)[]>;
+  /**
+   * Takes the next unfinished rows for one processing attempt each, oldest first, and counts the
+   * attempt: rows this holder holds, nobody holds, or whose claim ran out, except `exclude` (rows the
+   * holder is working on). At most `limit`, of rows never attempted; a row attempted before (it failed,
+   * or its process died) is taken alone, so a row that kills the process costs its batch-mates at most
+   * one counted attempt.
+   */
+  claimNext(tx: Tx, claim: InboxClaim, limit: number, exclude: number[]): Promise<InboxRecord[]>;
   /**
    * Takes an unfinished row for one processing attempt and counts the attempt: the row as it is now,
    * or null when another instance holds it, it waits for a retry, or it is finished.

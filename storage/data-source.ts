@@ -77,6 +77,8 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
         type: 'better-sqlite3',
         database: target.location,
         enableWAL: target.location !== ':memory:',
+        // Commits are fsynced only where it matters: see SqliteUnitOfWork (unit-of-work.ts).
+        prepareDatabase: (db: { pragma(source: string): unknown }) => void db.pragma('synchronous = NORMAL'),
         timeout: 10_000, // busy timeout: another process may hold the write lock for a moment
       };
     case 'postgres':

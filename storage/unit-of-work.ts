@@ -24,29 +24,54 @@ class Mutex {
 }
 
 /**
+ * A unit of work, and a view of it whose commits are durable when they return: for the transactions
+ * that precede an acknowledgement (the inbox accepting an event, a card click decided before its
+ * answer). On PostgreSQL and MySQL every commit is; on SQLite see SqliteUnitOfWork.
+ */
+export interface StorageUnitOfWork extends UnitOfWork {
+  readonly durable: UnitOfWork;
+}
+
+/**
  * SQLite: TypeORM's better-sqlite3 driver shares one connection, so concurrent transactions collide
  * ("cannot start a transaction within a transaction"): queue them. And a deferred transaction that
  * reads then writes fails with SQLITE_BUSY_SNAPSHOT when another process wrote in between, so every
  * transaction starts with BEGIN IMMEDIATE (takes the write lock up front; the busy timeout waits for it).
+ *
+ * Durability: the connection runs in WAL mode with `synchronous = NORMAL` (data-source.ts): a commit
+ * is written to the WAL but not fsynced, so it survives the process dying but not the machine losing
+ * power. Durable runs switch to `synchronous = FULL` for their transaction, whose commit fsyncs the
+ * WAL; the WAL is append-only, so that fsync also makes every earlier NORMAL commit durable. So what
+ * was acknowledged is on disk, and the many processing transactions between acknowledgements skip
+ * an fsync each (the pragma cannot change inside a transaction: it is set before BEGIN).
  */
-class SqliteUnitOfWork implements UnitOfWork {
+class SqliteUnitOfWork implements StorageUnitOfWork {
   private readonly mutex = new Mutex();
+  readonly durable: UnitOfWork = { run: (work) => this.transaction(work, true) };
 
   constructor(private readonly dataSource: DataSource) {}
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.transaction(work, false);
+  }
+
+  private transaction<T>(work: (tx: Tx) => Promise<T>, durable: boolean): Promise<T> {
     return this.mutex.lock(async () => {
       const runner = this.dataSource.createQueryRunner();
       beginImmediately(runner);
-      await runner.startTransaction();
+      if (durable) await runner.query('PRAGMA synchronous = FULL');
       try {
-        const result = await work(asTx(runner.manager));
-        await runner.commitTransaction();
-        return result;
-      } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction();
-        throw error;
+        await runner.startTransaction();
+        try {
+          const result = await work(asTx(runner.manager));
+          await runner.commitTransaction();
+          return result;
+        } catch (error) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction();
+          throw error;
+        }
       } finally {
+        if (durable) await runner.query('PRAGMA synchronous = NORMAL');
         await runner.release();
       }
     });
@@ -73,7 +98,9 @@ function beginImmediately(runner: QueryRunner): void {
 }
 
 /** PostgreSQL / MySQL: the connection pool gives each transaction its own connection. */
-class PooledUnitOfWork implements UnitOfWork {
+class PooledUnitOfWork implements StorageUnitOfWork {
+  readonly durable: UnitOfWork = this;
+
   constructor(private readonly dataSource: DataSource) {}
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -81,6 +108,6 @@ class PooledUnitOfWork implements UnitOfWork {
   }
 }
 
-export function createUnitOfWork(dataSource: DataSource, kind: DatabaseKind): UnitOfWork {
+export function createUnitOfWork(dataSource: DataSource, kind: DatabaseKind): StorageUnitOfWork {
   return kind === 'sqlite' ? new SqliteUnitOfWork(dataSource) : new PooledUnitOfWork(dataSource);
 }

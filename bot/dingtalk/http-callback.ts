@@ -39,7 +39,10 @@ export interface DingtalkHttpDeps {
   appSecret: string;
   dispatcher: Dispatcher;
   background: BackgroundWork;
+  /** Delivers the outbox (after a card click was decided). */
   deliver: () => Promise<unknown>;
+  /** Wakes the inbox worker after a message was accepted. */
+  wake: () => void;
   clock: Clock;
   log: Logger;
   replayGuard: ReplayGuard;
@@ -77,20 +80,16 @@ export function dingtalkHttpRoutes(deps: DingtalkHttpDeps) {
         // A card click (callbackType HTTP): decided before answering, since the answer updates the card.
         const key = createHash('sha256').update(body).digest('hex');
         const event = normalizeCardCallback(payload, key);
-        const accepted = event && (await deps.dispatcher.accept(event));
-        if (!event || !accepted) return;
-        ctx.body = clickerCardUpdate(await deps.dispatcher.process(accepted.id, event)) ?? {};
+        const views = event && (await deps.dispatcher.acceptAndProcess(event));
+        if (!views) return; // not a click the bot knows, or a redelivery
+        ctx.body = clickerCardUpdate(views) ?? {};
         deps.background.start('dingtalk http card delivery', deps.deliver);
         return;
       }
       const event = normalizeRobotMessage(payload, deps.oapiBase);
       if (!event) return;
       const accepted = await deps.dispatcher.accept(event);
-      if (!accepted) return; // a redelivery of something recorded
-      deps.background.start('dingtalk http message', async () => {
-        await deps.dispatcher.process(accepted.id, event);
-        await deps.deliver();
-      });
+      if (accepted) deps.wake(); // else a redelivery of something recorded
     });
   };
 }

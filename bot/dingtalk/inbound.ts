@@ -1,6 +1,7 @@
 // DingTalk inbound traffic → the dispatch path. Stream frames are recorded in the inbox, then
-// acknowledged explicitly by messageId (the SDK never acks CALLBACK frames itself), then processed.
-// A card click is processed before its ack, because the ack carries the update of the clicker's card.
+// acknowledged explicitly by messageId (the SDK never acks CALLBACK frames itself); a message is then
+// processed by the inbox worker. A card click is processed before its ack, because the ack carries
+// the update of the clicker's card.
 
 import type { DWClientDownStream } from 'dingtalk-stream';
 import { cardParamMap } from '../../cards/dingtalk/card';
@@ -15,7 +16,10 @@ import { TOPIC_CARD, TOPIC_ROBOT, type DingtalkStreamClient } from './stream';
 export interface InboundDeps {
   dispatcher: Dispatcher;
   background: BackgroundWork;
+  /** Delivers the outbox (after a card click was decided). */
   deliver: () => Promise<unknown>;
+  /** Wakes the inbox worker after a message was accepted. */
+  wake: () => void;
   log: Logger;
   /** DINGTALK_OAPI_BASE: the only host a message's sessionWebhook may point to. */
   oapiBase: string;
@@ -37,7 +41,7 @@ export function clickerCardUpdate(views: View[]): Record<string, unknown> | null
 }
 
 export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps): void {
-  const { dispatcher, background, deliver, log, oapiBase } = deps;
+  const { dispatcher, background, deliver, wake, log, oapiBase } = deps;
   const ack = (frame: DWClientDownStream, response: unknown = null) => client.socketCallBackResponse(frame.headers.messageId, response);
 
   client.registerCallbackListener(TOPIC_ROBOT, (frame) => {
@@ -49,9 +53,7 @@ export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps):
       }
       const accepted = await dispatcher.accept(event);
       ack(frame); // recorded (or a redelivery of something recorded): DingTalk may stop resending
-      if (!accepted) return;
-      await dispatcher.process(accepted.id, event);
-      await deliver();
+      if (accepted) wake();
     });
   });
 
@@ -59,9 +61,8 @@ export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps):
     background.start('dingtalk card callback', async () => {
       const event: NormalizedEvent | null = normalizeCardCallback(parseData(frame), frame.headers.messageId);
       if (!event) return ack(frame);
-      const accepted = await dispatcher.accept(event);
-      if (!accepted) return ack(frame);
-      const views = await dispatcher.process(accepted.id, event);
+      const views = await dispatcher.acceptAndProcess(event);
+      if (!views) return ack(frame); // a redelivery of something recorded
       ack(frame, clickerCardUpdate(views));
       await deliver();
     });

@@ -48,7 +48,14 @@ export function connectDingtalk(options: {
     clock,
     log,
   });
-  const inbound = { dispatcher: app.dispatcher, background, deliver: () => app.outbox.deliverDue(), log, oapiBase: settings.oapiBase };
+  const inbound = {
+    dispatcher: app.dispatcher,
+    background,
+    deliver: () => app.outbox.deliverDue(),
+    wake: () => background.track('inbox worker', app.worker.wake()),
+    log,
+    oapiBase: settings.oapiBase,
+  };
   if (settings.mode === 'http') {
     const windowSeconds = settings.httpWindowSeconds;
     const replayGuard = new ReplayGuard({ uow: app.uow, store: createSpentSignatureStore(), clock, log, windowMs: (windowSeconds ?? DEFAULT_DINGTALK_WINDOW_SECONDS) * 1000 });

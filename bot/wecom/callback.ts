@@ -1,13 +1,12 @@
 // GET/POST /wecom/callback: WeCom's URL verification and encrypted message push (platforms.md §B1).
 // Verify the signature over exactly what arrived and its timestamp, decrypt, check the corp id,
 // record the event in the inbox, answer 200 with an empty body at once (WeCom retries after 5 s),
-// then process.
+// and wake the inbox worker, which processes it.
 
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Clock } from '../../handlers/ports';
 import type { Dispatcher } from '../dispatch';
-import type { BackgroundWork } from '../background';
 import type { Logger } from '../logger';
 import { clientIp, isRefusal, readRawBody } from '../raw-body';
 import { decryptMessage, verifySignature, WecomCryptoError, type AesKey } from './crypto';
@@ -19,9 +18,8 @@ export interface WecomCallbackDeps {
   aes: AesKey;
   corpId: string;
   dispatcher: Dispatcher;
-  background: BackgroundWork;
-  /** Delivers the outbox after an event was processed. */
-  deliver: () => Promise<unknown>;
+  /** Wakes the inbox worker after an event was accepted. */
+  wake: () => void;
   log: Logger;
   clock: Clock;
   /** How far a callback's timestamp may be from now; default 300 s (see README). */
@@ -117,11 +115,7 @@ export function wecomCallbackRoutes(deps: WecomCallbackDeps) {
         ctx.body = '';
         if (!event) return; // an event the bot does not act on (enter_agent, …): acknowledged, ignored
         const accepted = await deps.dispatcher.accept(event);
-        if (!accepted) return; // WeCom's retry of something already recorded
-        deps.background.start('wecom event', async () => {
-          await deps.dispatcher.process(accepted.id, event);
-          await deps.deliver();
-        });
+        if (accepted) deps.wake(); // else WeCom's retry of something already recorded
       }),
     );
   };

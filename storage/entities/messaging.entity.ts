@@ -11,7 +11,7 @@ export class InboxEntity {
   @JsonColumn() payload!: Record<string, unknown>;
   /** received → done | failed | dead (given up); `received` rows are processed by whoever claims them. */
   @Column({ type: 'varchar', length: 12 }) status!: string;
-  /** Random token of the insert that created the row: tells the winner of a concurrent insert. */
+  /** Random token of the insert that created the row (tells the winner of a concurrent insert), then of the batch claim that took it last. */
   @Column({ name: 'claim_token', type: 'varchar', length: 40 }) claimToken!: string;
   /** Processing attempts started (counted before each one, so a crash counts too). */
   @Column({ type: 'integer' }) attempts!: number;

@@ -226,30 +226,89 @@ const asInbox = (e: InboxEntity): InboxRecord => e as unknown as InboxRecord;
 /** What a pruned payload becomes: small, and says why the event is gone. */
 export const PRUNED_PAYLOAD = { pruned: true } as const;
 
+/** Rows per multi-row insert: far below every database's limit of bound parameters (11 per row). */
+const ACCEPT_CHUNK = 200;
+
 export function createInboxStore(): InboxStore {
-  return {
-    async accept(tx: Tx, event, now, claim) {
-      const em = managerOf(tx);
-      if (await em.existsBy(InboxEntity, { deliveryKey: event.deliveryKey })) return null;
-      const claimToken = randomUUID();
+  const acceptMany: InboxStore['acceptMany'] = async (tx, events, now, claim) => {
+    const em = managerOf(tx);
+    // The first event with a key is inserted; a later one in the same batch is a redelivery.
+    const first = new Map<string, number>();
+    events.forEach((e, i) => first.has(e.deliveryKey) || first.set(e.deliveryKey, i));
+    const tokens = events.map((e, i) => (first.get(e.deliveryKey) === i ? randomUUID() : null));
+    const fresh = events.flatMap((e, i) => (tokens[i] ? [{ e, token: tokens[i]! }] : []));
+    const won = new Map<string, number>();
+    for (let at = 0; at < fresh.length; at += ACCEPT_CHUNK) {
+      const chunk = fresh.slice(at, at + ACCEPT_CHUNK);
       await em
         .createQueryBuilder()
         .insert()
         .into(InboxEntity)
-        .values({
-          ...event,
-          status: 'received',
-          claimToken,
-          attempts: 0,
-          claimedBy: claim?.holder ?? null,
-          claimUntil: claim?.until ?? null,
-          receivedAt: now,
-        } as never)
-        .orIgnore()
+        .values(
+          chunk.map(({ e, token }) => ({
+            ...e,
+            status: 'received',
+            claimToken: token,
+            attempts: 0,
+            claimedBy: claim?.holder ?? null,
+            claimUntil: claim?.until ?? null,
+            receivedAt: now,
+          })) as never,
+        )
+        .orIgnore() // a key recorded before, or by a concurrent transaction a moment ago
+        .updateEntity(false)
         .execute();
-      // Whoever's token is stored won a concurrent insert of the same key.
-      const row = await em.findOneBy(InboxEntity, { deliveryKey: event.deliveryKey });
-      return row && row.claimToken === claimToken ? asInbox(row) : null;
+      // Whoever's token is stored won the insert of that key.
+      const rows: { id: number | string; delivery_key: string; claim_token: string }[] = await em
+        .createQueryBuilder(InboxEntity, 'i')
+        .select(['i.id AS id', 'i.delivery_key AS delivery_key', 'i.claim_token AS claim_token'])
+        .where('i.delivery_key IN (:...keys)', { keys: chunk.map(({ e }) => e.deliveryKey) })
+        .getRawMany();
+      for (const r of rows) won.set(`${r.delivery_key}\n${r.claim_token}`, Number(r.id));
+    }
+    return events.map((e, i) => {
+      const id = tokens[i] ? won.get(`${e.deliveryKey}\n${tokens[i]}`) : undefined;
+      if (id === undefined) return null;
+      return {
+        id,
+        ...e,
+        status: 'received',
+        attempts: 0,
+        claimedBy: claim?.holder ?? null,
+        claimUntil: claim?.until ?? null,
+        receivedAt: now,
+        error: null,
+      } satisfies InboxRecord;
+    });
+  };
+
+  return {
+    acceptMany,
+    async accept(tx, event, now, claim) {
+      return (await acceptMany(tx, [event], now, claim))[0]!;
+    },
+    async claimNext(tx, { holder, until, now }, limit, exclude) {
+      const em = managerOf(tx);
+      const claimable = (a: string) => `${a}status = 'received' AND (${a}claimed_by = :holder OR ${a}claim_until IS NULL OR ${a}claim_until <= :now)`;
+      let candidates = em
+        .createQueryBuilder(InboxEntity, 'i')
+        .select(['i.id AS id', 'i.attempts AS attempts'])
+        .where(claimable('i.'), { holder, now: now.getTime() });
+      if (exclude.length) candidates = candidates.andWhere('i.id NOT IN (:...exclude)', { exclude });
+      const rows: { id: number | string; attempts: number | string }[] = await candidates.orderBy('i.id', 'ASC').limit(limit).getRawMany();
+      if (rows.length === 0) return [];
+      // Never attempted: taken together. Attempted before: alone (see the port).
+      const firstNew = rows.findIndex((r) => Number(r.attempts) > 0);
+      const ids = (Number(rows[0]!.attempts) > 0 ? rows.slice(0, 1) : rows.slice(0, firstNew < 0 ? rows.length : firstNew)).map((r) => Number(r.id));
+      const token = randomUUID();
+      // Conditional: of two instances claiming the same rows at once, each row goes to one of them.
+      await em
+        .createQueryBuilder()
+        .update(InboxEntity)
+        .set({ claimedBy: holder, claimUntil: until, claimToken: token, attempts: () => 'attempts + 1' })
+        .where(`id IN (:...ids) AND ${claimable('')}`, { ids, holder, now: now.getTime() })
+        .execute();
+      return (await em.find(InboxEntity, { where: { id: In(ids), claimToken: token }, order: { id: 'ASC' } })).map(asInbox);
     },
     async claim(tx, id, { holder, until, now }) {
       const em = managerOf(tx);
