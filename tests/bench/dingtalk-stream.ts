@@ -246,11 +246,12 @@ export const dingtalkStreamSection: BenchSection = {
         `the most frames/s the client acks (with a closed window, latency ≈ window ÷ throughput, so ${WINDOW} in flight at 4,000/s means ~${fixed(WINDOW / 4, 0)} ms). ` +
         `**Paced**: ${PACED_FRAMES.toLocaleString('en')} frames pushed at a steady ${PACED_RATE.toLocaleString('en')}/s without waiting for acks (as DingTalk pushes; at most ${PACED_CAP} unacknowledged): the ack latency at that load. Each phase stops after ${PHASE_MS / 1000} s (paced: ${PACED_MS / 1000} s): a slower client is measured on what it acked by then. ` +
         (pinned ? 'Gateway in the bench process on CPU 0, the client under test in a child process on CPU 1 (`taskset`). ' : 'Gateway and client not pinned (no taskset or one core). ') +
+        'On a shared machine the client may get only part of its core (the "CPU share" column): then frames per CPU-second (1000 ÷ CPU ms per frame) is the steadier figure, what one dedicated core would sustain. ' +
         'Latency: frame written → its ack read, at the gateway. The bot rows run `bot/main.js` (createApp + connectDingtalk, the real DWClient, LOG_LEVEL=info) ' +
         'and process and reply as in production (the replies go to the fake session webhook); after the saturated phase the bench waits for the reply to every acked frame, and at the end stops the client and counts the committed inbox rows of all acknowledged frames.',
       '',
       table(
-        ['client', 'saturated frames/s', 'vs ceiling', 'ack p50 / p99 ms', `paced ${PACED_RATE}/s: acked/s`, 'ack p50 / p99 / max ms', 'client CPU ms/frame', 'inbox rows / acked', 'saturated replies, all done after'],
+        ['client', 'saturated frames/s', 'vs ceiling', 'ack p50 / p99 ms', `paced ${PACED_RATE}/s: acked/s`, 'ack p50 / p99 / max ms', 'client CPU ms/frame (saturated)', 'frames per CPU-second', 'CPU share it got', 'inbox rows / acked', 'saturated replies, all done after'],
         rows.map((r) => [
           r.name + (r.note ? ` — ${r.note}` : ''),
           fixed(r.perSecond, 0),
@@ -259,6 +260,8 @@ export const dingtalkStreamSection: BenchSection = {
           r.paced ? fixed(r.paced.perSecond, 0) + (r.paced.timedOut ? ' (timed out)' : '') : '—',
           r.paced ? `${fixed(r.paced.p50, 2)} / ${fixed(r.paced.p99, 2)} / ${fixed(r.paced.max, 1)}` : '—',
           fixed(r.cpuMsPerFrame, 3),
+          fixed(1000 / r.cpuMsPerFrame, 0),
+          `${fixed((r.perSecond * r.cpuMsPerFrame) / 10, 0)}%`,
           r.rows !== undefined ? `${r.rows} / ${r.acked}` : '—',
           r.replies !== undefined ? `${r.replies} in ${fixed((r.drainMs ?? NaN) / 1000, 1)} s` : '—',
         ]),
