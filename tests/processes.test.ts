@@ -228,8 +228,11 @@ async function startBotProcess(databaseUrl: string, sink: string) {
   };
 }
 
+/** The sink's complete lines (a bot may be appending the last one while it is read). */
 const sinkLines = (sink: string) =>
-  fs.existsSync(sink) ? fs.readFileSync(sink, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { key: string; pid: number; text: string }) : [];
+  fs.existsSync(sink)
+    ? fs.readFileSync(sink, 'utf8').split('\n').slice(0, -1).filter(Boolean).map((l) => JSON.parse(l) as { key: string; pid: number; text: string })
+    : [];
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const until = Date.now() + ms;
