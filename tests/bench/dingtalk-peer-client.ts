@@ -61,7 +61,7 @@ async function koishi(apiBase: string): Promise<() => void> {
 }
 
 /** What the ack waits for, alone: the frame parsed, normalised and committed to the inbox, then acked. */
-async function acceptOnly(gatewayUrl: string): Promise<() => void> {
+async function acceptOnly(gatewayUrl: string): Promise<() => Promise<void>> {
   const policy = parsePolicy(fs.readFileSync(process.env.POLICY_FILE!, 'utf8'), 'policy.yaml');
   const app = await createApp({ databaseUrl: process.env.DATABASE_URL!, policy, notifier: { deliver: async () => undefined }, clock: systemClock, log: silentLogger });
   const client = new DingtalkStreamClient({ clientId, clientSecret, gatewayUrl, log: silentLogger });
@@ -72,9 +72,9 @@ async function acceptOnly(gatewayUrl: string): Promise<() => void> {
     void app.dispatcher.accept(event).then(() => client.socketCallBackResponse(frame.headers.messageId, null));
   });
   await client.start();
-  return () => {
+  return async () => {
     client.stop();
-    void app.close();
+    await app.close();
   };
 }
 
@@ -82,9 +82,10 @@ async function main(): Promise<void> {
   if (!url) throw new Error('usage: dingtalk-peer-client.js bare|koishi|accept <url>');
   const stop = mode === 'bare' ? await bare(url) : mode === 'koishi' ? await koishi(url) : mode === 'accept' ? await acceptOnly(url) : null;
   if (!stop) throw new Error(`unknown mode ${mode}`);
+  // Exits by itself (a --cpu-prof profile is written only then), at most a second after SIGTERM.
   process.on('SIGTERM', () => {
-    stop();
-    setTimeout(() => process.exit(0), 100).unref();
+    setTimeout(() => process.exit(0), 1000).unref();
+    void Promise.resolve(stop()).finally(() => setTimeout(() => process.exit(0), 50));
   });
 }
 

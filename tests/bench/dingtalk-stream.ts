@@ -144,7 +144,7 @@ async function measure(target: Target, dir: string, cpu: string | undefined, pro
   } else {
     const url = target.kind === 'koishi' ? fake.baseUrl : fake.gatewayUrl;
     const store = target.kind === 'accept' ? { DATABASE_URL: target.databaseUrl, POLICY_FILE: writeBenchPolicy(dir, SENDERS, staffId) } : {};
-    child = ChildClient.start({ script: path.join(BUILD, 'tests/bench/dingtalk-peer-client.js'), args: [target.kind, url], cwd: ROOT, cpu, logFile, env: { ...env, ...store } });
+    child = ChildClient.start({ script: path.join(BUILD, 'tests/bench/dingtalk-peer-client.js'), args: [target.kind, url], cwd: ROOT, cpu, logFile, env: { ...env, ...store }, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [] });
   }
   const fail = async (note: string): Promise<RowResult> => {
     await child.stop();
