@@ -256,7 +256,7 @@ export const dingtalkStreamSection: BenchSection = {
         (pinned ? 'Gateway in the bench process on CPU 0, the client under test in a child process on CPU 1 (`taskset`). ' : 'Gateway and client not pinned (no taskset or one core). ') +
         'On a shared machine the client may get only part of its core (the "CPU share" column): then frames per CPU-second (1000 ÷ CPU ms per frame) is the steadier figure, what one dedicated core would sustain. ' +
         'Latency: frame written → its ack read, at the gateway. The bot rows run `bot/main.js` (createApp + connectDingtalk, the real DWClient, LOG_LEVEL=info) ' +
-        'and process and reply as in production (the replies go to the fake session webhook); after the saturated phase the bench waits up to ${DRAIN_MS / 1000} s for the reply to every acked frame (the last column: whether processing kept up), and at the end stops the client and counts the committed inbox rows of all acknowledged frames.',
+        `and process and reply as in production (the replies go to the fake session webhook); after the saturated phase the bench waits up to ${DRAIN_MS / 1000} s for the reply to every acked frame (the last column: whether processing kept up), and at the end stops the client and counts the committed inbox rows of all acknowledged frames.`,
       '',
       table(
         ['client', 'saturated frames/s', 'vs ceiling', 'ack p50 / p99 ms', `paced ${PACED_RATE}/s: acked/s`, 'ack p50 / p99 / max ms', 'client CPU ms/frame (saturated)', 'frames per CPU-second', 'CPU share it got', 'inbox rows / acked', 'replies to the saturated phase'],
