@@ -172,7 +172,7 @@ async function run(target: 'bot' | 'anchor', fake: FakeWecom, directory: ReturnT
       const before = fake.sent.length;
       await send(fake, url, customers);
       await delivered(fake, before, customers.length, server, peak);
-      const warm = burstCalls(directory.members).slice(0, 2000);
+      const warm = burstCalls(directory.members).slice(0, Number(process.env.BURST_WARM ?? 2000));
       const before2 = fake.sent.length;
       await send(fake, url, warm);
       await delivered(fake, before2, warm.reduce((n, c) => n + c.messages, 0), server, peak);
@@ -186,9 +186,12 @@ async function run(target: 'bot' | 'anchor', fake: FakeWecom, directory: ReturnT
     const result = await send(fake, url, calls);
     let tail = '';
     if (bot) {
-      const lastReply = await delivered(fake, 0, calls.reduce((n, c) => n + c.messages, 0), server, peak);
+      const expected = calls.reduce((n, c) => n + c.messages, 0);
+      const lastReply = await delivered(fake, 0, expected, server, peak);
       const cpu = bot.cpuSeconds() - cpuBefore;
-      tail = lastReply ? `; last reply ${((lastReply - result.lastAnswerAt) / 1000).toFixed(1)} s after the last answer` : `; replies missing: ${fake.sent.length}`;
+      tail = lastReply
+        ? `; last reply ${((lastReply - result.lastAnswerAt) / 1000).toFixed(1)} s after the last answer`
+        : `; only ${fake.sent.length} of ${expected} reply messages delivered 120 s after the last answer`;
       tail += `; bot CPU ${((cpu * 1000) / calls.length).toFixed(2)} ms per callback`;
       const errors = bot.errors();
       if (errors.length) tail += `; ${errors.length} error lines, first: ${errors[0]!.raw.slice(0, 300)}`;

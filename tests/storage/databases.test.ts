@@ -222,6 +222,39 @@ describe.each(databases(true))('%s', (kind, url) => {
     expect(status.pending).toBeGreaterThanOrEqual(2);
   });
 
+  it('accepts a batch in one transaction, and claims the next rows in batches (rows attempted before alone)', async () => {
+    const inbox = createInboxStore();
+    await ds.query("UPDATE inbox SET status = 'done' WHERE status = 'received'"); // earlier tests' rows
+    const t0 = new Date(Date.now() + 9000_000);
+    const at = (s: number) => new Date(t0.getTime() + s * 1000);
+    const ev = (k: number) => ({ deliveryKey: `wecom:batch-${k}`, platform: 'wecom', kind: 'message.text', payload: { text: `#${k}` } });
+    const accepted = await run((tx) => inbox.acceptMany(tx, [ev(1), ev(2), ev(1), ev(3), ev(4), ev(5)], t0, { holder: 'a', until: at(60) }));
+    expect(accepted.map((r) => r && r.deliveryKey)).toEqual(['wecom:batch-1', 'wecom:batch-2', null, 'wecom:batch-3', 'wecom:batch-4', 'wecom:batch-5']);
+    expect(await run((tx) => inbox.acceptMany(tx, [ev(2), ev(6)], t0))).toEqual([null, expect.objectContaining({ deliveryKey: 'wecom:batch-6', attempts: 0 })]);
+    const ids = accepted.filter((r) => r !== null).map((r) => r!.id);
+    const [stored] = await ds.query(`SELECT claimed_by, status FROM inbox WHERE id = ${ids[1]}`);
+    expect(stored).toEqual({ claimed_by: 'a', status: 'received' });
+
+    // b cannot take a's rows before a's claim runs out: only the unclaimed one.
+    const b = await run((tx) => inbox.claimNext(tx, { holder: 'b', until: at(90), now: at(30) }, 10, []));
+    expect(b.map((r) => r.deliveryKey)).toEqual(['wecom:batch-6']);
+    // a takes its own, oldest first, except the one it is busy with; each attempt counted.
+    const a = await run((tx) => inbox.claimNext(tx, { holder: 'a', until: at(90), now: at(30) }, 3, [ids[0]!]));
+    expect(a.map((r) => r.id)).toEqual(ids.slice(1, 4));
+    expect(a.every((r) => r.attempts === 1 && r.claimedBy === 'a')).toBe(true);
+    expect(a[0]!.payload).toEqual({ text: '#2' });
+
+    // After the claims ran out, two instances claim at once: each row goes to one of them.
+    const both = await Promise.all(['c', 'd'].map((holder) => run((tx) => inbox.claimNext(tx, { holder, until: at(200), now: at(100) }, 10, []))));
+    const taken = both.flat().map((r) => r.id);
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken.filter((id) => id === ids[0])).toHaveLength(1); // the oldest, never attempted: alone, as the next is not
+    // A row attempted before is taken alone.
+    const next = await run((tx) => inbox.claimNext(tx, { holder: 'c', until: at(300), now: at(100) }, 10, []));
+    expect(next).toHaveLength(1);
+    expect(next[0]!.attempts).toBe(2);
+  });
+
   it('rolls a failed unit of work back completely', async () => {
     const before = await run((tx) => repos.customers.listAll(tx));
     await expect(
