@@ -9,6 +9,8 @@
 // - liveness is ours too: the SDK's keepAlive starts a heartbeat timer per connection and never
 //   clears the previous one. One timer per client pings the current socket; a socket that did not
 //   answer the previous ping (a network that went silent without closing) is dropped and replaced.
+// - acks are cheap: a robot message's ack (its data is ignored by the server) is one template string
+//   instead of two JSON.stringify, and acks sent in one turn leave in one socket write.
 
 import { DWClient, type DWClientDownStream } from 'dingtalk-stream';
 import type { Logger } from '../logger';
@@ -22,7 +24,10 @@ interface SdkSocket {
   close(): void;
   terminate(): void;
   ping(): void;
+  send(data: string): void;
   readyState: number;
+  /** The ws library's TCP socket (absent once closed). */
+  _socket?: { cork(): void; uncork(): void; destroyed: boolean };
 }
 
 interface SdkInternals {
@@ -51,6 +56,8 @@ export class DingtalkStreamClient extends DWClient {
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private opening: Promise<void> | null = null;
+  /** TCP sockets corked until the end of this turn (see sendCoalesced). */
+  private readonly corked = new Set<object>();
   private readonly gatewayUrl: string;
   private readonly reconnectDelayMs: number;
   private readonly pingIntervalMs: number;
@@ -165,6 +172,37 @@ export class DingtalkStreamClient extends DWClient {
     // The server stops pushing on this socket now and closes it in ~10 s: open the next one at once
     // (it closes this one once it is open).
     if (frame.headers.topic === 'disconnect' && !this.stopped) void this.open();
+  }
+
+  /**
+   * The SDK's ack (platforms.md §A1.4). A null result, every robot message's, needs no serialising
+   * beyond the messageId; anything else goes through the SDK.
+   */
+  override socketCallBackResponse(messageId: string, result: unknown): void {
+    if (result !== null) return super.socketCallBackResponse(messageId, result);
+    if (!messageId) throw new Error('send: messageId must be defined');
+    this.sendCoalesced(`{"code":200,"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}},"message":"OK","data":"{\\"response\\":null}"}`);
+  }
+
+  override send(messageId: string, value: unknown): void {
+    if (!messageId) throw new Error('send: messageId must be defined');
+    this.sendCoalesced(JSON.stringify({ code: 200, headers: { contentType: 'application/json', messageId }, message: 'OK', data: JSON.stringify(value) }));
+  }
+
+  /** Sends on the current socket; everything sent until the end of this turn goes out in one write. */
+  private sendCoalesced(text: string): void {
+    const socket = this.internals.socket;
+    if (!socket) return;
+    const tcp = socket._socket;
+    if (tcp && !tcp.destroyed && socket.readyState === OPEN && !this.corked.has(tcp)) {
+      this.corked.add(tcp);
+      tcp.cork();
+      process.nextTick(() => {
+        this.corked.delete(tcp);
+        tcp.uncork();
+      });
+    }
+    socket.send(text);
   }
 
   stop(): void {

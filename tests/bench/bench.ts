@@ -9,12 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chatScenarioSection } from './chat-scenario';
+import { dingtalkStreamSection } from './dingtalk-stream';
 import { remindersSection } from './reminders';
 import type { BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
-const SECTIONS: BenchSection[] = [chatScenarioSection, remindersSection];
+const SECTIONS: BenchSection[] = [chatScenarioSection, dingtalkStreamSection, remindersSection];
 
 function machine(): string {
   const cpus = os.cpus();

@@ -33,6 +33,40 @@ export interface Ack {
   data: string;
 }
 
+/** A burst of robot messages pushed with a bounded number unacknowledged (see `blast`). */
+export interface BlastOptions {
+  /** Staff ids the messages come from, in turn. */
+  senders: string[];
+  count: number;
+  text: string;
+  /** Most frames pushed and not yet acknowledged; a new one goes out as each ack comes in. */
+  window: number;
+  /**
+   * Push at this steady rate instead (as DingTalk does, without waiting for acks), still never more
+   * than `window` unacknowledged: the ack latency at a given load rather than at saturation.
+   */
+  ratePerSecond?: number;
+  /** Prefix of every frame's messageId, which is also its msgId. */
+  idPrefix?: string;
+  /** Give up (resolve with what was acknowledged) after this long. */
+  timeoutMs?: number;
+}
+
+export interface BlastResult {
+  /** The messageIds acknowledged, in ack order (each is also the message's msgId). */
+  acked: string[];
+  /** Frame pushed → its ack read, per acknowledged frame (ms). */
+  latenciesMs: Float64Array;
+  /** First push to last ack (ms). */
+  elapsedMs: number;
+  timedOut: boolean;
+}
+
+interface BlastState {
+  sentAt: Map<string, number>;
+  onAck(id: string): void;
+}
+
 export class FakeDingtalk {
   readonly gatewayRequests: { clientId: string; subscriptions: { type: string; topic: string }[] }[] = [];
   readonly acks = new Map<string, Ack[]>();
@@ -63,6 +97,7 @@ export class FakeDingtalk {
   private sessions = new Map<string, number>(); // session → expiry
   private robotTimes = new Map<string, number[]>();
   private seq = 0;
+  private blastState: BlastState | null = null;
 
   constructor(private readonly opts: FakeDingtalkOptions) {}
 
@@ -115,6 +150,7 @@ export class FakeDingtalk {
       const ack = JSON.parse(String(raw)) as Ack;
       const id = ack.headers?.messageId;
       if (!id) return;
+      if (this.blastState?.sentAt.has(id)) return this.blastState.onAck(id); // not recorded: a blast may be 100,000 frames
       this.acks.set(id, [...(this.acks.get(id) ?? []), ack]);
       const p = this.pending.get(id);
       if (p) {
@@ -212,6 +248,82 @@ export class FakeDingtalk {
       text: { content: p.group ? ` ${p.text}` : p.text }, // the @mention is stripped, leaving a space
     };
     return { payload, msgId, session };
+  }
+
+  /**
+   * Pushes `count` text messages as fast as they are acknowledged, at most `window` unacknowledged,
+   * on the newest live connection; no redelivery. The frames are serialised before the clock starts,
+   * so what is timed is the client, not this fake. Acks are not recorded in `acks`.
+   */
+  async blast(o: BlastOptions): Promise<BlastResult> {
+    const target = [...this.sockets].reverse().find((s) => s.open && s.ws.readyState === s.ws.OPEN);
+    if (!target) throw new Error('blast: no live connection');
+    const prefix = o.idPrefix ?? `blast-${++this.seq}`;
+    const ids: string[] = [];
+    const frames: string[] = [];
+    for (let i = 0; i < o.count; i++) {
+      const id = `${prefix}-${i}`;
+      const { payload } = this.robotMessage({ staffId: o.senders[i % o.senders.length]!, text: o.text, msgId: id });
+      const headers = { appId: 'app-1', connectionId: 'conn-1', contentType: 'application/json', messageId: id, time: String(this.now()), topic: '/v1.0/im/bot/messages/get' };
+      ids.push(id);
+      frames.push(JSON.stringify({ specVersion: '1.0', type: 'CALLBACK', headers, data: JSON.stringify(payload) }));
+    }
+    const sentAt = new Map<string, number>();
+    const acked: string[] = [];
+    const latencies = new Float64Array(o.count);
+    const socket = (target.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    let next = 0;
+    let corked = false;
+    const started = performance.now();
+    return new Promise<BlastResult>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (timedOut: boolean) => {
+        clearTimeout(timer);
+        this.blastState = null;
+        resolve({ acked, latenciesMs: latencies.subarray(0, acked.length), elapsedMs: performance.now() - started, timedOut });
+      };
+      // Frames pushed in one turn leave in one write, as from a real server under load.
+      const send = () => {
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(() => {
+            corked = false;
+            socket.uncork();
+          });
+        }
+        const id = ids[next]!;
+        sentAt.set(id, performance.now());
+        target.ws.send(frames[next]!);
+        next++;
+      };
+      this.blastState = {
+        sentAt,
+        onAck: (id) => {
+          const at = sentAt.get(id);
+          if (at === undefined || at < 0) return; // a second ack of the same frame
+          latencies[acked.length] = performance.now() - at;
+          sentAt.set(id, -1);
+          acked.push(id);
+          if (acked.length === o.count) finish(false);
+          else if (next < o.count && !o.ratePerSecond) send();
+        },
+      };
+      timer = setTimeout(() => finish(true), o.timeoutMs ?? 120_000);
+      if (o.count === 0) return finish(false);
+      if (!o.ratePerSecond) {
+        while (next < Math.min(o.window, o.count)) send();
+        return;
+      }
+      const rate = o.ratePerSecond;
+      const paced = () => {
+        if (!this.blastState) return;
+        const due = Math.min(o.count, Math.floor(((performance.now() - started) * rate) / 1000) + 1);
+        while (next < due && next - acked.length < o.window) send();
+        if (next < o.count) setTimeout(paced, 1);
+      };
+      paced();
+    });
   }
 
   /** A card button click (topic /v1.0/card/instances/callback). */
@@ -314,6 +426,8 @@ export class FakeDingtalk {
       return accepted ? this.json(res, 200, { errcode: 0, errmsg: 'ok' }) : this.json(res, 200, { errcode: 300001, errmsg: 'session is expired' });
     }
     if (key === 'POST /robot/send') return this.robotSend(url, body, res);
+    // Asked by other clients at start-up (the Koishi adapter's getLogin): an empty app list.
+    if (key === 'POST /microapp/list') return this.json(res, 200, { errcode: 0, errmsg: 'ok', appList: [] });
 
     // Everything else needs the new-style token in the header.
     const token = String(req.headers['x-acs-dingtalk-access-token'] ?? '');
@@ -328,6 +442,7 @@ export class FakeDingtalk {
       (key.includes('oTo') ? this.oto : this.groupSends).push(body);
       return this.json(res, 200, { processQueryKey: `pqk-${++this.seq}`, invalidStaffIdList: [], flowControlledStaffIdList: [] });
     }
+    if (key === 'GET /v1.0/microApp/allInnerApps') return this.json(res, 200, { appList: [] });
     if (key === 'POST /v1.0/card/instances/createAndDeliver' || key === 'PUT /v1.0/card/instances') {
       const map = (body.cardData as { cardParamMap?: Record<string, unknown> } | undefined)?.cardParamMap ?? {};
       if (Object.values(map).some((v) => typeof v !== 'string')) {
