@@ -44,17 +44,30 @@ export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps):
   const { dispatcher, background, deliver, wake, log, oapiBase } = deps;
   const ack = (frame: DWClientDownStream, response: unknown = null) => client.socketCallBackResponse(frame.headers.messageId, response);
 
+  // Accepted at once, not one frame per event-loop turn (BackgroundWork.start): the frames of one
+  // socket read then share one group commit and their acks leave in one write. The one-per-turn rule
+  // is for HTTP callbacks, whose connections Node accepts one per turn; a stream has one socket.
   client.registerCallbackListener(TOPIC_ROBOT, (frame) => {
-    background.start('dingtalk robot message', async () => {
-      const event = normalizeRobotMessage(parseData(frame), oapiBase);
-      if (!event) {
-        log.info('DingTalk message ignored (not text, or not parseable)', { messageId: frame.headers.messageId });
-        return ack(frame);
-      }
-      const accepted = await dispatcher.accept(event);
-      ack(frame); // recorded (or a redelivery of something recorded): DingTalk may stop resending
-      if (accepted) wake();
-    });
+    let event: NormalizedEvent | null;
+    try {
+      event = normalizeRobotMessage(parseData(frame), oapiBase);
+    } catch (error) {
+      // Not acknowledged: DingTalk redelivers it, and the error is in the log.
+      log.error('dingtalk robot message failed', { messageId: frame.headers.messageId, error: String(error) });
+      return;
+    }
+    if (!event) {
+      log.info('DingTalk message ignored (not text, or not parseable)', { messageId: frame.headers.messageId });
+      ack(frame);
+      return;
+    }
+    background.track(
+      'dingtalk robot message',
+      dispatcher.accept(event).then((accepted) => {
+        ack(frame); // recorded (or a redelivery of something recorded): DingTalk may stop resending
+        if (accepted) wake();
+      }),
+    );
   });
 
   client.registerCallbackListener(TOPIC_CARD, (frame) => {
