@@ -51,6 +51,8 @@ export interface OutboxDispatcherOptions {
 }
 
 const MINUTE = 60_000;
+/** Recipients served at once by default: a crash sends again at most this many messages. */
+export const DEFAULT_CONCURRENCY = 32;
 
 export class OutboxDispatcher {
   private running: Promise<number> | null = null;
@@ -67,7 +69,7 @@ export class OutboxDispatcher {
   ) {
     this.opts = {
       batchSize: 200,
-      concurrency: 32,
+      concurrency: DEFAULT_CONCURRENCY,
       maxAttempts: 10,
       baseBackoffMs: 30_000,
       maxBackoffMs: 3_600_000,
@@ -96,13 +98,18 @@ export class OutboxDispatcher {
 
   private async deliverBatches(): Promise<number> {
     let sent = 0;
-    for (;;) {
+    for (let contended = 0; ; ) {
       const now = this.clock.now();
-      const { batch, budgets } = await this.uow.run(async (tx) => {
-        const batch = await this.store.claimDue(tx, { now, limit: this.opts.batchSize, holder: this.opts.holder, until: new Date(now.getTime() + this.opts.claimMs) });
-        return { batch, budgets: await this.budgetsFor(tx, batch, now) };
+      const { batch, budgets, lost } = await this.uow.run(async (tx) => {
+        const claim = await this.store.claimDue(tx, { now, limit: this.opts.batchSize, holder: this.opts.holder, until: new Date(now.getTime() + this.opts.claimMs) });
+        return { batch: claim.messages, lost: claim.contended, budgets: await this.budgetsFor(tx, claim.messages, now) };
       });
-      if (batch.length === 0) return sent;
+      if (batch.length === 0) {
+        // Another instance claimed what this claim listed, at the same moment: look again (a few times).
+        if (lost && ++contended <= 3) continue;
+        return sent;
+      }
+      contended = 0;
       const delivered = await this.deliverBatch(batch, budgets);
       sent += delivered;
       if (delivered === 0) return sent; // everything waits (retry, throttle, quiet hours)
@@ -123,7 +130,10 @@ export class OutboxDispatcher {
     let next = 0;
     let sent = 0;
     const worker = async () => {
-      while (next < queue.length) sent += await this.deliverLane(queue[next++]!, budgets, outcomes);
+      while (next < queue.length) {
+        const n = await this.deliverLane(queue[next++]!, budgets, outcomes);
+        sent += n; // not `sent += await …`: that would add to the value read before the wait
+      }
     };
     const workers = await Promise.allSettled(Array.from({ length: Math.min(this.opts.concurrency, queue.length) }, worker));
     await outcomes.settled();

@@ -492,9 +492,10 @@ export interface OutboxStore {
    * Claims up to `limit` pending messages due now, oldest first, in one transaction. Left out: any
    * message whose recipient has an earlier one waiting (retry, throttle, quiet hours) or claimed by
    * anyone, including one another instance claimed a moment ago (order per recipient); urgent
-   * messages may overtake. In id order.
+   * messages may overtake. In id order. `contended`: another instance took some of the messages
+   * listed for this claim while it ran (a new claim may find others).
    */
-  claimDue(tx: Tx, claim: OutboxClaim): Promise<OutboxRecord[]>;
+  claimDue(tx: Tx, claim: OutboxClaim): Promise<{ messages: OutboxRecord[]; contended: boolean }>;
   /** Gives claimed messages back untouched (held behind an earlier message to the same recipient). */
   release(tx: Tx, ids: readonly number[], holder: string): Promise<void>;
   /**

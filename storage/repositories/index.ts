@@ -332,7 +332,7 @@ export function createOutboxStore(): OutboxStore {
             `UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id IN (${dueIds('?', '?', '?', '?', '?')}) RETURNING ${OUTBOX_COLUMNS}`,
             [holder, until.getTime(), at, at, at, at, limit],
           );
-          return rows.map(fromOutboxRow).sort((a, b) => a.id - b.id);
+          return { messages: rows.map(fromOutboxRow).sort((a, b) => a.id - b.id), contended: false };
         }
         case 'postgres': {
           // One statement: list, then claim what is still unclaimed once a concurrent claimer has
@@ -349,7 +349,7 @@ export function createOutboxStore(): OutboxStore {
         case 'mysql': {
           // MySQL cannot update a table it reads in a subquery: list, claim, read back what was claimed.
           const listed: { id: number; recipient_key: string; urgent: unknown }[] = await em.query(dueIds('?', '?', '?', '?', '?', 'o.id, o.recipient_key, o.urgent'), [at, at, at, at, limit]);
-          if (listed.length === 0) return [];
+          if (listed.length === 0) return { messages: [], contended: false };
           const ids = listed.map((l) => Number(l.id));
           await em.query(
             `UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id IN (${placeholders(ids)}) AND status = 'pending' AND (claim_until IS NULL OR claim_until < ?)`,
@@ -508,7 +508,7 @@ const fromOutboxRow = (r: OutboxRow): OutboxRecord => ({
  * What a claim may keep, in id order: a listed message that a concurrent claimer took holds back
  * the later ones to its recipient (urgent ones excepted), which are released again at once.
  */
-async function keepOrder(em: EntityManager, listed: (Partial<OutboxRow> & ListedRow)[], holder: string): Promise<OutboxRecord[]> {
+async function keepOrder(em: EntityManager, listed: (Partial<OutboxRow> & ListedRow)[], holder: string): Promise<{ messages: OutboxRecord[]; contended: boolean }> {
   const held = new Set<string>();
   const keep: OutboxRecord[] = [];
   const release: number[] = [];
@@ -521,7 +521,7 @@ async function keepOrder(em: EntityManager, listed: (Partial<OutboxRow> & Listed
     const { sql, params } = idList(em, release, 1);
     await em.query(`UPDATE outbox SET claimed_by = NULL, claim_until = NULL WHERE id ${sql} AND claimed_by = ${param(em, params.length + 1)}`, [...params, holder]);
   }
-  return keep;
+  return { messages: keep, contended: held.size > 0 };
 }
 
 export function createCardDeliveryStore(): CardDeliveryStore {

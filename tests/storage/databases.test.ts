@@ -203,7 +203,7 @@ describe.each(databases(true))('%s', (kind, url) => {
     const store = createOutboxStore();
     const now = new Date(Date.now() + 3600_000); // after everything enqueued by the tests above
     const until = new Date(now.getTime() + 60_000);
-    const earlier = await run((tx) => store.claimDue(tx, { now, limit: 10_000, holder: 'setup', until }));
+    const earlier = await run(async (tx) => (await store.claimDue(tx, { now, limit: 10_000, holder: 'setup', until })).messages);
     await run((tx) => store.markSent(tx, earlier.map((m) => m.id), now));
     const to = { kind: 'person' as const, personId: 'zhangsan' };
     await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'order:1', to, views: [] }, now));
@@ -212,14 +212,14 @@ describe.each(databases(true))('%s', (kind, url) => {
     await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'other:1', to: { kind: 'channel', channel: 'x' }, views: [] }, now));
     const keys = (ms: { dedupeKey: string }[]) => ms.map((m) => m.dedupeKey);
     // a claims the oldest message only; b, right after, cannot overtake it
-    const first = await run((tx) => store.claimDue(tx, { now, limit: 1, holder: 'a', until }));
+    const first = await run(async (tx) => (await store.claimDue(tx, { now, limit: 1, holder: 'a', until })).messages);
     expect(first).toMatchObject([{ dedupeKey: 'order:1', status: 'pending', attempts: 0, to, urgent: false }]);
     // while order:1 is being sent (claimed), order:2 waits; the urgent order:3 does not
-    const second = await run((tx) => store.claimDue(tx, { now, limit: 100, holder: 'b', until }));
+    const second = await run(async (tx) => (await store.claimDue(tx, { now, limit: 100, holder: 'b', until })).messages);
     expect(keys(second)).toEqual(['order:3', 'other:1']);
-    expect(await run((tx) => store.claimDue(tx, { now, limit: 100, holder: 'c', until }))).toEqual([]); // all claimed
+    expect(await run(async (tx) => (await store.claimDue(tx, { now, limit: 100, holder: 'c', until })).messages)).toEqual([]); // all claimed
     await run((tx) => store.markSent(tx, [first[0]!.id, ...second.map((m) => m.id)], now));
-    expect(keys(await run((tx) => store.claimDue(tx, { now, limit: 100, holder: 'a', until })))).toEqual(['order:2']);
+    expect(keys(await run(async (tx) => (await store.claimDue(tx, { now, limit: 100, holder: 'a', until })).messages))).toEqual(['order:2']);
     const status = await run((tx) => store.status(tx, now));
     expect(status).toMatchObject({ sent: earlier.length + 3, pending: 1, dead: 0 });
   });
@@ -235,8 +235,8 @@ describe.each(databases(true))('%s', (kind, url) => {
     for (let round = 0; round < 40 && sentKeys.length < 120; round++) {
       const until = new Date(now.getTime() + 60_000);
       const [a, b] = await Promise.all([
-        run((tx) => store.claimDue(tx, { now, limit: 7 + round, holder: 'a', until })),
-        run((tx) => store.claimDue(tx, { now, limit: 11, holder: 'b', until })),
+        run(async (tx) => (await store.claimDue(tx, { now, limit: 7 + round, holder: 'a', until })).messages),
+        run(async (tx) => (await store.claimDue(tx, { now, limit: 11, holder: 'b', until })).messages),
       ]);
       const mine = (ms: typeof a) => ms.filter((m) => m.dedupeKey.startsWith('race:'));
       const holderOf = new Map<string, string>();
@@ -267,7 +267,7 @@ describe.each(databases(true))('%s', (kind, url) => {
     const to = { kind: 'person' as const, personId: `o'brien"; DROP TABLE outbox; --` };
     await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: `quote:'1"`, to, views: [{ type: 'text', text: "it's" }] }, now));
     await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: `quote:'2"`, to, views: [] }, now));
-    const claimed = (await run((tx) => store.claimDue(tx, { now, limit: 1000, holder: `h'"`, until }))).filter((m) => m.dedupeKey.startsWith('quote:'));
+    const claimed = (await run(async (tx) => (await store.claimDue(tx, { now, limit: 1000, holder: `h'"`, until })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'));
     expect(claimed.map((m) => m.dedupeKey)).toEqual([`quote:'1"`, `quote:'2"`]);
     expect(claimed[0]).toMatchObject({ to, views: [{ type: 'text', text: "it's" }], urgent: false, sentAt: null });
     await run((tx) => store.markSent(tx, [claimed[0]!.id], new Date(now.getTime() - 30_000)));
@@ -278,13 +278,13 @@ describe.each(databases(true))('%s', (kind, url) => {
     // the window is (since, now]: a send exactly at `since` has left it
     expect((await run((tx) => store.sentSince(tx, [key], new Date(now.getTime() - 30_000)))).size).toBe(0);
     // deferred: not due now, due after
-    expect((await run((tx) => store.claimDue(tx, { now, limit: 1000, holder: 'x', until }))).filter((m) => m.dedupeKey.startsWith('quote:'))).toEqual([]);
+    expect((await run(async (tx) => (await store.claimDue(tx, { now, limit: 1000, holder: 'x', until })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'))).toEqual([]);
     const later = new Date(now.getTime() + 30_000);
-    const again = (await run((tx) => store.claimDue(tx, { now: later, limit: 1000, holder: 'x', until: new Date(later.getTime() + 60_000) }))).filter((m) => m.dedupeKey.startsWith('quote:'));
+    const again = (await run(async (tx) => (await store.claimDue(tx, { now: later, limit: 1000, holder: 'x', until: new Date(later.getTime() + 60_000) })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'));
     expect(again.map((m) => m.dedupeKey)).toEqual([`quote:'2"`]);
     // released: claimable again at once; failed: retried later, then dead
     await run((tx) => store.release(tx, [again[0]!.id], 'x'));
-    const third = (await run((tx) => store.claimDue(tx, { now: later, limit: 1000, holder: 'y', until: new Date(later.getTime() + 60_000) }))).filter((m) => m.dedupeKey.startsWith('quote:'));
+    const third = (await run(async (tx) => (await store.claimDue(tx, { now: later, limit: 1000, holder: 'y', until: new Date(later.getTime() + 60_000) })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'));
     expect(third.map((m) => m.id)).toEqual([again[0]!.id]);
     await run((tx) => store.markFailed(tx, again[0]!.id, `it's "broken"`, null));
     const rows: { status: string; attempts: number | string; last_error: string }[] = await ds.query(
