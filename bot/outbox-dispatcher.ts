@@ -112,7 +112,9 @@ export class OutboxDispatcher {
       contended = 0;
       const delivered = await this.deliverBatch(batch, budgets);
       sent += delivered;
-      if (delivered === 0) return sent; // everything waits (retry, throttle, quiet hours)
+      // Every message of the batch was sent, or waits now (retry, throttle, quiet hours): a batch
+      // that sent nothing ends the run unless more may be due behind it.
+      if (delivered === 0 && batch.length < this.opts.batchSize) return sent;
     }
   }
 

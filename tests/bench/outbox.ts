@@ -45,6 +45,8 @@ interface Measured {
   seconds: number;
   connections: number;
   requests: number;
+  /** CPU time of this process (bot and fake WeCom together) per reply: steadier than wall time on a shared machine. */
+  cpuMsPerReply: number;
 }
 
 /** Queues MESSAGES replies, then times one deliverDue() until every reply has reached the fake WeCom. */
@@ -59,15 +61,18 @@ async function measure(url: string, run: string, outbox: OutboxDispatcherOptions
       for (let i = 0; i < MESSAGES; i++) await app.deps.repos.outbox.enqueue(tx, reply(run, i), clock.now());
     });
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     let sent = 0;
     // deliverDue() stops when a batch sends nothing; a reply deferred by a rate limit would show here.
     for (let round = 0; round < 5 && sent < MESSAGES; round++) sent += await app.outbox.deliverDue();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const used = process.cpuUsage(cpu);
+    const cpuMsPerReply = (used.user + used.system) / 1000 / MESSAGES;
     const arrived = wecom.sent.filter((m) => m.body.text && String((m.body.text as { content: string }).content).startsWith('第'));
     if (sent !== MESSAGES || arrived.length !== MESSAGES) throw new Error(`outbox bench: ${sent} sent, ${arrived.length} arrived of ${MESSAGES}`);
     assertOrderPerMember(arrived.map((m) => ({ to: m.touser, text: String((m.body.text as { content: string }).content) })));
     if (wecom.tokenRequests.length !== 1) throw new Error(`outbox bench: ${wecom.tokenRequests.length} token requests, expected 1 (the token is cached)`);
-    return { perSecond: MESSAGES / seconds, seconds, connections: wecom.connections, requests: wecom.requests };
+    return { perSecond: MESSAGES / seconds, seconds, connections: wecom.connections, requests: wecom.requests, cpuMsPerReply };
   } finally {
     await app.close();
     await wecom.stop();
@@ -102,6 +107,9 @@ const VARIANTS: [string, OutboxDispatcherOptions][] = [
   ['default (batched, concurrent)', {}],
 ];
 
+/** For profiling one variant alone: `node --cpu-prof … ` with BENCH_OUTBOX_PROFILE=1 and BENCH_ONLY=outbox. */
+export const profileDefault = (): Promise<Measured> => measure(`sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-prof-')), 'p.sqlite')}`, 'profile', {});
+
 export const outboxSection: BenchSection = {
   name: 'outbox',
   title: 'Outbox: 10,000 WeCom replies to 1,000 members',
@@ -118,6 +126,7 @@ export const outboxSection: BenchSection = {
       for (const [name, url] of targets) {
         if (!url) continue;
         const figures: number[][] = VARIANTS.map(() => []);
+        const cpuMs: number[][] = VARIANTS.map(() => []);
         const connections: string[] = VARIANTS.map(() => '');
         let seconds = 0;
         // Alternate the variants, so drift on the shared machine hits both alike.
@@ -128,15 +137,17 @@ export const outboxSection: BenchSection = {
             if (usable.startsWith('sqlite')) fs.rmSync(path.join(dir, 'outbox.sqlite'), { force: true });
             const m = await measure(usable, `${r}-${v}`, options);
             figures[v]!.push(m.perSecond);
+            cpuMs[v]!.push(m.cpuMsPerReply);
             if (v === VARIANTS.length - 1) seconds = Math.max(seconds, m.seconds);
             connections[v] = `${m.requests.toLocaleString('en')} requests over ${m.connections} connections`;
-            console.log(`${name}, ${label}, run ${r + 1}: ${fixed(m.perSecond, 0)} replies/s (${fixed(m.seconds, 2)} s; ${connections[v]})`);
+            console.log(`${name}, ${label}, run ${r + 1}: ${fixed(m.perSecond, 0)} replies/s (${fixed(m.seconds, 2)} s; ${fixed(m.cpuMsPerReply, 2)} CPU ms per reply; ${connections[v]})`);
           }
         }
         const best = figures.map((f) => Math.max(...f));
         const spread = figures.map((f) => `${fixed(Math.min(...f), 0)}–${fixed(Math.max(...f), 0)}`);
         const ratio = best[1]! / best[0]!;
-        rows.push([name, spread[0]!, spread[1]!, `${fixed(ratio, 1)}×`, fixed(MESSAGES / best[1]!, 1), connections[1]!]);
+        const cpu = cpuMs.map((c) => Math.min(...c));
+        rows.push([name, spread[0]!, spread[1]!, `${fixed(ratio, 1)}×`, fixed(MESSAGES / best[1]!, 1), `${fixed(cpu[0]!, 2)} / ${fixed(cpu[1]!, 2)}`, connections[1]!]);
         headlines.push(`Outbox on ${name}: ${fixed(best[1]!, 0)} WeCom replies/s, ${fixed(ratio, 1)}× one at a time; ${MESSAGES.toLocaleString('en')} replies in ${fixed(MESSAGES / best[1]!, 1)} s (target: 15 s)`);
       }
     } finally {
@@ -146,7 +157,7 @@ export const outboxSection: BenchSection = {
       `${MESSAGES.toLocaleString('en')} replies (${MESSAGES / MEMBERS} per member) queued for ${MEMBERS.toLocaleString('en')} WeCom members, then one \`deliverDue()\` timed ` +
       'until all reached the fake WeCom API on 127.0.0.1 through the real `WecomNotifier` (fetch with keep-alive, one cached token), in-process; ' +
       `every member's replies checked to arrive in order. Best and range of ${REPEATS} runs per variant, alternated.\n\n` +
-      table(['database', 'one at a time (replies/s)', 'default (replies/s)', 'ratio (best)', 's for 10,000 (default)', 'HTTP (default)'], rows);
+      table(['database', 'one at a time (replies/s)', 'default (replies/s)', 'ratio (best)', 's for 10,000 (default)', 'CPU ms per reply (one at a time / default)', 'HTTP (default)'], rows);
     console.log(markdown);
     return { markdown, headlines };
   },

@@ -111,6 +111,18 @@ it('a failing recipient gets nothing more in the run, and holds up nobody else',
   );
 });
 
+it('a full batch that all has to wait (quiet hours) does not hold up the replies queued behind it', async () => {
+  h = await startHarness({ now: '2026-11-23T14:00:00Z' }); // Monday 22:00 in Shanghai
+  const quiet = { isWorkingTime: () => false, nextWorkingInstant: (at: Date) => new Date(at.getTime() + 3600_000) };
+  const outbox = new OutboxDispatcher(h.app.uow, createOutboxStore(), h.notifier, h.clock, silentLogger, { batchSize: 5, quietHours: quiet });
+  await enqueueAll(h.app, h.clock.now(), [
+    ...Array.from({ length: 12 }, (_, i) => message(`n:p${i}:0`, toPerson(`p${i}`), { urgent: false })),
+    ...Array.from({ length: 3 }, (_, i) => message(`r:u${i}:0`, wecomChat(`u${i}`))),
+  ]);
+  expect(await outbox.deliverDue()).toBe(3);
+  expect(h.notifier.delivered.map((m) => m.dedupeKey)).toEqual(['r:u0:0', 'r:u1:0', 'r:u2:0']);
+});
+
 describe('per-minute limits', () => {
   it('31 replies in one WeCom member\'s chat: 30 go out, the 31st the moment the minute frees up', async () => {
     h = await startHarness(); // policy: per_minute { channel: 20, person: 30 }
