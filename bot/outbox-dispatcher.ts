@@ -110,7 +110,8 @@ export class OutboxDispatcher {
         return sent;
       }
       contended = 0;
-      const delivered = await this.deliverBatch(batch, budgets);
+      const claim = new ClaimKeeper(this.uow, this.store, this.clock, this.opts.holder, this.opts.claimMs, batch, new Date(now.getTime() + this.opts.claimMs));
+      const delivered = await this.deliverBatch(batch, budgets, claim);
       sent += delivered;
       // Every message of the batch was sent, or waits now (retry, throttle, quiet hours): a batch
       // that sent nothing ends the run unless more may be due behind it.
@@ -119,7 +120,7 @@ export class OutboxDispatcher {
   }
 
   /** Serves the batch's recipients, `concurrency` at a time, each one's messages in order. */
-  private async deliverBatch(batch: OutboxRecord[], budgets: Budgets): Promise<number> {
+  private async deliverBatch(batch: OutboxRecord[], budgets: Budgets, claim: ClaimKeeper): Promise<number> {
     const lanes = new Map<string, OutboxRecord[]>();
     for (const message of batch) {
       const key = recipientKey(message.to);
@@ -133,7 +134,7 @@ export class OutboxDispatcher {
     let sent = 0;
     const worker = async () => {
       while (next < queue.length) {
-        const n = await this.deliverLane(queue[next++]!, budgets, outcomes);
+        const n = await this.deliverLane(queue[next++]!, budgets, outcomes, claim);
         sent += n; // not `sent += await …`: that would add to the value read before the wait
       }
     };
@@ -149,30 +150,38 @@ export class OutboxDispatcher {
    * (urgent ones may pass). Each send is recorded before the next one from this lane, so a crash
    * sends again at most one message per lane in flight.
    */
-  private async deliverLane(lane: OutboxRecord[], budgets: Budgets, outcomes: OutcomeWriter): Promise<number> {
+  private async deliverLane(lane: OutboxRecord[], budgets: Budgets, outcomes: OutcomeWriter, claim: ClaimKeeper): Promise<number> {
     let held = false;
     let sent = 0;
     for (const message of lane) {
-      if (held && !message.urgent) {
-        await outcomes.add({ kind: 'release', id: message.id });
-        continue;
-      }
-      const now = this.clock.now();
-      const wait = this.quietUntil(message, now) ?? budgets.take(message, now);
-      if (wait) {
-        held = true;
-        await outcomes.add({ kind: 'defer', id: message.id, at: wait, reason: 'quiet hours or rate limit' });
-        continue;
-      }
       try {
-        await this.notifier.deliver(message); // never inside a transaction: it is network I/O
-      } catch (error) {
-        held = true;
-        await this.recordFailure(message, error, outcomes);
-        continue;
+        if (held && !message.urgent) {
+          await outcomes.add({ kind: 'release', id: message.id });
+          continue;
+        }
+        if (!(await claim.holds(message.id))) {
+          held = true; // the claim ran out and another instance took the message: it sends it
+          continue;
+        }
+        const now = this.clock.now();
+        const wait = this.quietUntil(message, now) ?? budgets.take(message, now);
+        if (wait) {
+          held = true;
+          await outcomes.add({ kind: 'defer', id: message.id, at: wait, reason: 'quiet hours or rate limit' });
+          continue;
+        }
+        try {
+          await this.notifier.deliver(message); // never inside a transaction: it is network I/O
+        } catch (error) {
+          held = true;
+          await this.recordFailure(message, error, outcomes);
+          continue;
+        }
+        await outcomes.add({ kind: 'sent', id: message.id });
+        sent++;
+      } finally {
+        claim.done(message.id); // recorded (or not ours): its claim needs no renewal any more
       }
-      await outcomes.add({ kind: 'sent', id: message.id });
-      sent++;
     }
     return sent;
   }
@@ -225,6 +234,51 @@ export class OutboxDispatcher {
     const q = this.opts.quietHours;
     if (!q || message.urgent || message.updatesCard || message.to.kind !== 'person') return null;
     return q.isWorkingTime(now) ? null : q.nextWorkingInstant(now);
+  }
+}
+
+/**
+ * Keeps this instance's claim on a batch alive while it is worked through: once a third of the
+ * claim time is left, one renewal extends it for every message not yet done. A message whose claim
+ * ran out and was taken by another instance meanwhile is not sent here.
+ */
+class ClaimKeeper {
+  private readonly open: Set<number>;
+  private renewing: Promise<void> | null = null;
+  private readonly lost = new Set<number>();
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly store: OutboxStore,
+    private readonly clock: Clock,
+    private readonly holder: string,
+    private readonly claimMs: number,
+    batch: OutboxRecord[],
+    private until: Date,
+  ) {
+    this.open = new Set(batch.map((m) => m.id));
+  }
+
+  /** True when this instance still holds the message (renewing the batch's claim if it runs low). */
+  async holds(id: number): Promise<boolean> {
+    if (this.clock.now().getTime() > this.until.getTime() - this.claimMs / 3) {
+      this.renewing ??= this.renew().finally(() => (this.renewing = null));
+      await this.renewing;
+    }
+    return !this.lost.has(id);
+  }
+
+  /** The message's outcome is recorded: its claim needs no renewal any more. */
+  done(id: number): void {
+    this.open.delete(id);
+  }
+
+  private async renew(): Promise<void> {
+    const until = new Date(this.clock.now().getTime() + this.claimMs);
+    const ids = [...this.open].filter((id) => !this.lost.has(id));
+    const kept = new Set(await this.uow.run((tx) => this.store.renew(tx, ids, this.holder, until)));
+    for (const id of ids) if (!kept.has(id)) this.lost.add(id);
+    this.until = until;
   }
 }
 

@@ -496,6 +496,11 @@ export interface OutboxStore {
    * listed for this claim while it ran (a new claim may find others).
    */
   claimDue(tx: Tx, claim: OutboxClaim): Promise<{ messages: OutboxRecord[]; contended: boolean }>;
+  /**
+   * Extends this holder's claim on those of `ids` it still holds (pending, claimed by it) to `until`;
+   * returns them. A message not returned may be another instance's by now: not to be sent.
+   */
+  renew(tx: Tx, ids: readonly number[], holder: string, until: Date): Promise<number[]>;
   /** Gives claimed messages back untouched (held behind an earlier message to the same recipient). */
   release(tx: Tx, ids: readonly number[], holder: string): Promise<void>;
   /**

@@ -368,6 +368,19 @@ export function createOutboxStore(): OutboxStore {
         }
       }
     },
+    async renew(tx, ids, holder, until) {
+      if (ids.length === 0) return [];
+      const em = managerOf(tx);
+      const { sql, params } = idList(em, ids, 2);
+      const set = `UPDATE outbox SET claim_until = ${param(em, 1)} WHERE id ${sql} AND status = 'pending' AND claimed_by = ${param(em, params.length + 2)}`;
+      if (dialectOf(em) !== 'mysql') {
+        const rows: { id: number | string }[] = await em.query(`${set} RETURNING id`, [until.getTime(), ...params, holder]);
+        return rows.map((r) => Number(r.id));
+      }
+      await em.query(set, [until.getTime(), ...params, holder]);
+      const rows: { id: number | string }[] = await em.query(`SELECT id FROM outbox WHERE id ${sql} AND status = 'pending' AND claimed_by = ? AND claim_until = ?`, [...params, holder, until.getTime()]);
+      return rows.map((r) => Number(r.id));
+    },
     async release(tx, ids, holder) {
       if (ids.length === 0) return;
       const em = managerOf(tx);

@@ -123,6 +123,26 @@ it('a full batch that all has to wait (quiet hours) does not hold up the replies
   expect(h.notifier.delivered.map((m) => m.dedupeKey)).toEqual(['r:u0:0', 'r:u1:0', 'r:u2:0']);
 });
 
+it('keeps its claim alive through a batch that takes longer than the claim: another instance sends nothing twice', async () => {
+  h = await startHarness();
+  const clock = h.clock;
+  let other: OutboxDispatcher;
+  const byOther: string[] = [];
+  const slow: Notifier = {
+    async deliver(m) {
+      clock.advanceHours(0.4 / 3600); // each send takes 0.4 s of the 1 s claim
+      h!.notifier.delivered.push(m);
+      if (m.dedupeKey === 'm:zhangsan:6') expect(await other.deliverDue()).toBe(0); // 2.8 s in: the claim would have run out twice
+    },
+  };
+  const outbox = new OutboxDispatcher(h.app.uow, createOutboxStore(), slow, clock, silentLogger, { holder: 'a', claimMs: 1000 });
+  other = new OutboxDispatcher(h.app.uow, createOutboxStore(), { deliver: async (m) => void byOther.push(m.dedupeKey) }, clock, silentLogger, { holder: 'b', claimMs: 1000 });
+  await enqueueAll(h.app, clock.now(), Array.from({ length: 12 }, (_, i) => message(`m:zhangsan:${i}`, toPerson('zhangsan'))));
+  expect(await outbox.deliverDue()).toBe(12);
+  expect(byOther).toEqual([]);
+  expect(h.notifier.delivered.map((m) => m.dedupeKey)).toEqual(Array.from({ length: 12 }, (_, i) => `m:zhangsan:${i}`));
+});
+
 describe('per-minute limits', () => {
   it('31 replies in one WeCom member\'s chat: 30 go out, the 31st the moment the minute frees up', async () => {
     h = await startHarness(); // policy: per_minute { channel: 20, person: 30 }
