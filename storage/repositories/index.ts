@@ -329,7 +329,7 @@ export function createOutboxStore(): OutboxStore {
           // Transactions start with BEGIN IMMEDIATE (unit-of-work.ts): no other claim runs between
           // the listing and the update, so one statement lists and claims.
           const rows: OutboxRow[] = await em.query(
-            `UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id IN (${dueIds('?', '?', '?', '?', '?')}) RETURNING ${OUTBOX_COLUMNS}`,
+            `UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id IN (${dueIds('?', '?', '?', '?', '?', 'o.id', SQLITE_DUE_FROM)}) RETURNING ${OUTBOX_COLUMNS}`,
             [holder, until.getTime(), at, at, at, at, limit],
           );
           return { messages: rows.map(fromOutboxRow).sort((a, b) => a.id - b.id), contended: false };
@@ -468,11 +468,14 @@ function keyList(em: EntityManager, keys: readonly string[], first: number): { s
  * message to the same recipient waiting (retry, throttle, quiet hours) or claimed; urgent ones may
  * overtake. Placeholders: now ×4, limit.
  */
-const dueIds = (now1: string, now2: string, now3: string, now4: string, limit: string, columns = 'o.id'): string =>
-  `SELECT ${columns} FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ${now1} AND (o.claim_until IS NULL OR o.claim_until < ${now2})` +
+const dueIds = (now1: string, now2: string, now3: string, now4: string, limit: string, columns = 'o.id', from = 'outbox o'): string =>
+  `SELECT ${columns} FROM ${from} WHERE o.status = 'pending' AND o.next_attempt_at <= ${now1} AND (o.claim_until IS NULL OR o.claim_until < ${now2})` +
   ' AND (o.urgent = true OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_key = o.recipient_key AND e.status = \'pending\' AND e.id < o.id' +
   ` AND (e.next_attempt_at > ${now3} OR e.claim_until >= ${now4})))` +
   ` ORDER BY o.id LIMIT ${limit}`;
+
+/** SQLite without statistics prefers (status, next_attempt_at) and sorts every pending row: walk in id order instead. */
+const SQLITE_DUE_FROM = 'outbox o INDEXED BY IDX_outbox_pending_order';
 
 const OUTBOX_COLUMNS = 'id, dedupe_key, recipient, views, urgent, updates_card, status, attempts, next_attempt_at, created_at, sent_at, last_error';
 
