@@ -1,7 +1,7 @@
 // Sends each outbox message through the platform that can reach its recipient: the chat a reply
 // belongs to, a person's first identity on a connected platform, every platform a channel names.
 
-import type { Notifier, OutboxRecord } from '../handlers/ports';
+import type { Notifier, OutboxRecord, RateTarget } from '../handlers/ports';
 import { DeliveryError } from './delivery-error';
 
 export interface PlatformNotifier extends Notifier {
@@ -14,6 +14,11 @@ export class NotifierRouter implements Notifier {
   /** Platforms connect after the core exists (they need its database and directory). */
   add(platform: PlatformNotifier): void {
     this.platforms.push(platform);
+  }
+
+  /** The limit of the platform that will carry the message (for a channel: the first one's robot). */
+  rateTarget(message: OutboxRecord): RateTarget | null | undefined {
+    return this.platforms.find((p) => p.canReach(message))?.rateTarget?.(message);
   }
 
   async deliver(message: OutboxRecord): Promise<void> {

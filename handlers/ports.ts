@@ -257,6 +257,22 @@ export interface CardDeliveryStore {
 export interface Notifier {
   /** Delivers one message; throws on failure so the outbox retries it. */
   deliver(message: OutboxRecord): Promise<void>;
+  /**
+   * The per-minute limit this message counts against on the platform that will carry it; null when
+   * it counts against none (a DingTalk sessionWebhook reply, a card update); absent or undefined:
+   * the outbox decides by the kind of recipient (defaultRateTarget).
+   */
+  rateTarget?(message: OutboxRecord): RateTarget | null | undefined;
+}
+
+/** What a platform limits per minute: a WeCom member (30 app messages), a group robot (20). */
+export interface RateTarget {
+  /** The limited thing, e.g. `wecom:zhangsan` (a member) or `channel:approvals` (a robot). */
+  key: string;
+  /** Which configured limit applies. */
+  limit: 'person' | 'channel';
+  /** The outbox recipient keys whose sends reach it (a WeCom member's direct chat and the person). */
+  recipientKeys: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,19 +513,55 @@ export interface OutboxStatus {
   nextRetry: Date | null;
 }
 
+/**
+ * The limit a message counts against when its notifier does not say: a channel's robot; a person;
+ * a reply in a WeCom chat (an app message to that member, counted with the person's notifications).
+ * Other chat replies and card updates count against nothing.
+ */
+export function defaultRateTarget(message: OutgoingMessage): RateTarget | null {
+  const to = message.to;
+  if (message.updatesCard) return null;
+  if (to.kind === 'channel') return { key: recipientKey(to), limit: 'channel', recipientKeys: [recipientKey(to)] };
+  if (to.kind === 'person') return { key: recipientKey(to), limit: 'person', recipientKeys: [recipientKey(to)] };
+  if (to.platform !== 'wecom' || to.conversationType === 'group') return null;
+  const person = to.personId ? [recipientKey({ kind: 'person', personId: to.personId })] : [];
+  return { key: to.personId ? person[0]! : recipientKey(to), limit: 'person', recipientKeys: [recipientKey(to), ...person] };
+}
+
+/** One batch of messages taken for delivery by one instance. */
+export interface OutboxClaim {
+  now: Date;
+  limit: number;
+  /** The instance taking them. */
+  holder: string;
+  /** Nobody else takes them before this instant. */
+  until: Date;
+}
+
 export interface OutboxStore {
   /**
-   * Pending messages due now that nobody has claimed, oldest first, leaving out any message whose
-   * recipient has an earlier one waiting to be retried or being sent (order per recipient).
+   * Claims up to `limit` pending messages due now, oldest first, in one transaction. Left out: any
+   * message whose recipient has an earlier one waiting (retry, throttle, quiet hours) or claimed by
+   * anyone, including one another instance claimed a moment ago (order per recipient); urgent
+   * messages may overtake. In id order. `contended`: another instance took some of the messages
+   * listed for this claim while it ran (a new claim may find others).
    */
-  listDue(tx: Tx, now: Date, limit: number): Promise<OutboxRecord[]>;
-  /** How many messages to this recipient key were sent since `since`, by any instance. */
-  sentSince(tx: Tx, recipientKey: string, since: Date): Promise<number>;
-  /** Takes a message for delivery until `until`; false when another instance holds it. */
-  claim(tx: Tx, id: number, holder: string, until: Date, now: Date): Promise<boolean>;
-  markSent(tx: Tx, id: number, now: Date): Promise<void>;
+  claimDue(tx: Tx, claim: OutboxClaim): Promise<{ messages: OutboxRecord[]; contended: boolean }>;
+  /**
+   * Extends this holder's claim on those of `ids` it still holds (pending, claimed by it) to `until`;
+   * returns them. A message not returned may be another instance's by now: not to be sent.
+   */
+  renew(tx: Tx, ids: readonly number[], holder: string, until: Date): Promise<number[]>;
+  /** Gives claimed messages back untouched (held behind an earlier message to the same recipient). */
+  release(tx: Tx, ids: readonly number[], holder: string): Promise<void>;
+  /**
+   * Per recipient key (of those given that have any): how many messages were sent after `since`
+   * by any instance, and the earliest of those sends.
+   */
+  sentSince(tx: Tx, recipientKeys: readonly string[], since: Date): Promise<Map<string, { count: number; earliest: Date }>>;
+  markSent(tx: Tx, ids: readonly number[], now: Date): Promise<void>;
   markFailed(tx: Tx, id: number, error: string, nextAttemptAt: Date | null): Promise<void>;
-  /** Moves the next attempt to `at` without counting an attempt (the target was throttled). */
-  defer(tx: Tx, id: number, at: Date, reason: string): Promise<void>;
+  /** Moves the next attempt to `at` without counting an attempt (the target was throttled, quiet hours). */
+  defer(tx: Tx, ids: readonly number[], at: Date, reason: string): Promise<void>;
   status(tx: Tx, now: Date): Promise<OutboxStatus>;
 }

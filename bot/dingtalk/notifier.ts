@@ -5,7 +5,7 @@
 import { cardParamMap, robotMarkdown } from '../../cards/dingtalk/card';
 import type { CardView } from '../../cards/model';
 import type { Directory } from '../../handlers/domain/directory';
-import type { CardDeliveryStore, Clock, OutboxRecord, UnitOfWork, View } from '../../handlers/ports';
+import { recipientKey, type CardDeliveryStore, type Clock, type OutboxRecord, type RateTarget, type UnitOfWork, type View } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
 import type { Logger } from '../logger';
 import type { PlatformNotifier } from '../notifier-router';
@@ -43,6 +43,18 @@ export class DingtalkNotifier implements PlatformNotifier {
     if (to.kind === 'conversation') return to.platform === 'dingtalk';
     if (to.kind === 'channel') return !!this.d.robots[to.channel];
     return !!this.staffIdOf(to.personId);
+  }
+
+  /**
+   * Group robots take 20 messages a minute; notifications to a person count against the person
+   * limit. Replies in a chat (through its sessionWebhook while it lives; the robot API after that,
+   * as before) and card updates count against nothing.
+   */
+  rateTarget(message: OutboxRecord): RateTarget | null {
+    const to = message.to;
+    if (message.updatesCard || to.kind === 'conversation') return null;
+    if (to.kind === 'channel') return { key: `dingtalk:robot:${to.channel}`, limit: 'channel', recipientKeys: [recipientKey(to)] };
+    return { key: recipientKey(to), limit: 'person', recipientKeys: [recipientKey(to)] };
   }
 
   private staffIdOf(personId: string | null): string | undefined {

@@ -1,5 +1,6 @@
 // WeCom server API client (platforms.md §B2): access token cached until shortly before it expires
-// and refreshed once on 42001/40014; errors mapped to what the outbox should do.
+// and refreshed once on 42001/40014; errors mapped to what the outbox should do. Node's fetch
+// (undici) keeps connections alive and reuses them, as long as each answer is read to the end.
 
 import type { Clock } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
@@ -71,7 +72,10 @@ export class WecomApi {
     } catch (error) {
       throw new DeliveryError(`WeCom ${path}: ${(error as Error).message}`);
     }
-    if (!response.ok) throw new DeliveryError(`WeCom ${path}: HTTP ${response.status}`);
+    if (!response.ok) {
+      await response.arrayBuffer().catch(() => undefined); // read to the end, so the connection is kept for the next call
+      throw new DeliveryError(`WeCom ${path}: HTTP ${response.status}`);
+    }
     const body = (await response.json()) as WecomResponse;
     if (body.errcode && body.errcode !== 0) throw new WecomApiError(body.errcode, body.errmsg ?? '', path, this.clock);
     return body;

@@ -3,7 +3,7 @@
 
 import { decidedButtonLabel, robotMarkdown, taskIdFor, wecomMessages } from '../../cards/wecom/message';
 import type { Directory } from '../../handlers/domain/directory';
-import type { CardDeliveryStore, Clock, Notifier, OutboxRecord, UnitOfWork } from '../../handlers/ports';
+import { recipientKey, type CardDeliveryStore, type Clock, type Notifier, type OutboxRecord, type RateTarget, type UnitOfWork } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
 import type { Logger } from '../logger';
 import { SlidingWindowLimiter } from '../rate-limit';
@@ -36,6 +36,22 @@ export class WecomNotifier implements Notifier {
     if (to.kind === 'conversation') return to.platform === 'wecom';
     if (to.kind === 'channel') return !!this.d.webhooks[to.channel];
     return !!this.userIdOf(to.personId);
+  }
+
+  /**
+   * WeCom limits app messages per member (30 a minute), whether they notify the person or answer in
+   * the member's chat with the bot: both count against the member. Robots: 20 a minute each.
+   * Card updates are a different call and count against nothing.
+   */
+  rateTarget(message: OutboxRecord): RateTarget | null {
+    const to = message.to;
+    if (message.updatesCard) return null;
+    if (to.kind === 'channel') return { key: `wecom:robot:${to.channel}`, limit: 'channel', recipientKeys: [recipientKey(to)] };
+    const userId = to.kind === 'conversation' ? to.conversationId : this.userIdOf(to.personId);
+    const personId = to.personId;
+    if (!userId) return null; // undeliverable: it fails at once
+    const chat = recipientKey({ kind: 'conversation', platform: 'wecom', conversationId: userId, personId });
+    return { key: `wecom:member:${userId}`, limit: 'person', recipientKeys: personId ? [chat, recipientKey({ kind: 'person', personId })] : [chat] };
   }
 
   private userIdOf(personId: string): string | undefined {

@@ -4,6 +4,7 @@ import { OutboxClaims1764200000000 } from './1764200000000-outbox-claims';
 import { InboxClaims1764300000000 } from './1764300000000-inbox-claims';
 import { SpentSignatures1764400000000 } from './1764400000000-spent-signatures';
 import { StepNextReminder1764500000000 } from './1764500000000-step-next-reminder';
+import { OutboxRateIndex1764510000000 } from './1764510000000-outbox-rate-index';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   InboxClaims1764300000000,
   SpentSignatures1764400000000,
   StepNextReminder1764500000000,
+  OutboxRateIndex1764510000000,
 ];

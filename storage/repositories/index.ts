@@ -447,69 +447,228 @@ export function createInboxStore(): InboxStore {
 }
 
 export function createOutboxStore(): OutboxStore {
+  // Plain SQL with a fixed text per database, values always bound as parameters: better-sqlite3
+  // reuses the prepared statement, and no value (a recipient key with quotes) becomes SQL. Lists of
+  // ids and keys travel as one parameter (json_each on SQLite, an array on PostgreSQL); MySQL gets
+  // one placeholder per element.
   return {
-    async listDue(tx, now, limit) {
-      const rows = await managerOf(tx)
-        .createQueryBuilder(OutboxEntity, 'o')
-        .where('o.status = :status', { status: 'pending' })
-        .andWhere('o.next_attempt_at <= :now', { now: now.getTime() })
-        .andWhere('(o.claim_until IS NULL OR o.claim_until < :now)', { now: now.getTime() })
-        // No earlier message to the same recipient that is waiting (retry, throttle, quiet hours) or
-        // being sent; urgent messages may overtake.
-        .andWhere(
-          "(o.urgent = true OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.status = 'pending' AND e.recipient_key = o.recipient_key AND e.id < o.id" +
-            ' AND (e.next_attempt_at > :now OR (e.claim_until IS NOT NULL AND e.claim_until >= :now))))',
-          { now: now.getTime() },
-        )
-        .orderBy('o.id', 'ASC')
-        .take(limit)
-        .getMany();
-      return rows.map(asOutbox);
+    async claimDue(tx, { now, limit, holder, until }) {
+      const em = managerOf(tx);
+      const at = now.getTime();
+      switch (dialectOf(em)) {
+        case 'sqlite': {
+          // Transactions start with BEGIN IMMEDIATE (unit-of-work.ts): no other claim runs between
+          // the listing and the update, so one statement lists and claims.
+          const rows: OutboxRow[] = await em.query(
+            `UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id IN (${dueIds('?', '?', '?', '?', '?', 'o.id', SQLITE_DUE_FROM)}) RETURNING ${OUTBOX_COLUMNS}`,
+            [holder, until.getTime(), at, at, at, at, limit],
+          );
+          return { messages: rows.map(fromOutboxRow).sort((a, b) => a.id - b.id), contended: false };
+        }
+        case 'postgres': {
+          // One statement: list, then claim what is still unclaimed once a concurrent claimer has
+          // committed (the update re-checks a row it waited for). Unclaimed listed rows come back too.
+          const rows: (OutboxRow & ListedRow)[] = await em.query(
+            `WITH due AS (${dueIds('$1', '$1', '$1', '$1', '$4', 'o.id, o.recipient_key, o.urgent')}),` +
+              ` claimed AS (UPDATE outbox u SET claimed_by = $2, claim_until = $3 FROM due WHERE u.id = due.id AND u.status = 'pending'` +
+              ` AND (u.claim_until IS NULL OR u.claim_until < $1) RETURNING ${OUTBOX_COLUMNS.replace(/(^|, )/g, '$1u.')})` +
+              ' SELECT due.id AS listed_id, due.recipient_key AS listed_key, due.urgent AS listed_urgent, claimed.* FROM due LEFT JOIN claimed ON claimed.id = due.id ORDER BY due.id',
+            [at, holder, until.getTime(), limit],
+          );
+          return keepOrder(em, rows, holder);
+        }
+        case 'mysql': {
+          // MySQL cannot update a table it reads in a subquery: list, claim, read back what was claimed.
+          const listed: { id: number; recipient_key: string; urgent: unknown }[] = await em.query(dueIds('?', '?', '?', '?', '?', 'o.id, o.recipient_key, o.urgent'), [at, at, at, at, limit]);
+          if (listed.length === 0) return { messages: [], contended: false };
+          const ids = listed.map((l) => Number(l.id));
+          await em.query(
+            `UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE id IN (${placeholders(ids)}) AND status = 'pending' AND (claim_until IS NULL OR claim_until < ?)`,
+            [holder, until.getTime(), ...ids, at],
+          );
+          const claimed: OutboxRow[] = await em.query(
+            `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE id IN (${placeholders(ids)}) AND claimed_by = ? AND claim_until = ?`,
+            [...ids, holder, until.getTime()],
+          );
+          const byId = new Map(claimed.map((r) => [Number(r.id), r]));
+          return keepOrder(
+            em,
+            listed.map((l) => ({ ...(byId.get(Number(l.id)) ?? ({} as OutboxRow)), listed_id: l.id, listed_key: l.recipient_key, listed_urgent: l.urgent })),
+            holder,
+          );
+        }
+      }
     },
-    async sentSince(tx, key, since) {
-      const row: { n: string | number } | undefined = await managerOf(tx)
-        .createQueryBuilder(OutboxEntity, 'o')
-        .select('COUNT(*)', 'n')
-        .where("o.recipient_key = :key AND o.status = 'sent' AND o.sent_at >= :since", { key, since: since.getTime() })
-        .getRawOne();
-      return Number(row?.n ?? 0);
+    async renew(tx, ids, holder, until) {
+      if (ids.length === 0) return [];
+      const em = managerOf(tx);
+      const { sql, params } = idList(em, ids, 2);
+      const set = `UPDATE outbox SET claim_until = ${param(em, 1)} WHERE id ${sql} AND status = 'pending' AND claimed_by = ${param(em, params.length + 2)}`;
+      if (dialectOf(em) !== 'mysql') {
+        const rows: { id: number | string }[] = await em.query(`${set} RETURNING id`, [until.getTime(), ...params, holder]);
+        return rows.map((r) => Number(r.id));
+      }
+      await em.query(set, [until.getTime(), ...params, holder]);
+      const rows: { id: number | string }[] = await em.query(`SELECT id FROM outbox WHERE id ${sql} AND status = 'pending' AND claimed_by = ? AND claim_until = ?`, [...params, holder, until.getTime()]);
+      return rows.map((r) => Number(r.id));
     },
-    async claim(tx, id, holder, until, now) {
-      const result = await managerOf(tx)
-        .createQueryBuilder()
-        .update(OutboxEntity)
-        .set({ claimedBy: holder, claimUntil: until })
-        .where("id = :id AND status = 'pending' AND (claim_until IS NULL OR claim_until < :now)", { id, now: now.getTime() })
-        .execute();
-      return result.affected === 1;
+    async release(tx, ids, holder) {
+      if (ids.length === 0) return;
+      const em = managerOf(tx);
+      const { sql, params } = idList(em, ids, 1);
+      await em.query(`UPDATE outbox SET claimed_by = NULL, claim_until = NULL WHERE id ${sql} AND claimed_by = ${param(em, params.length + 1)}`, [...params, holder]);
     },
-    async markSent(tx, id, now) {
-      await managerOf(tx)
-        .createQueryBuilder()
-        .update(OutboxEntity)
-        .set({ status: 'sent', sentAt: now, attempts: () => 'attempts + 1', lastError: null, claimUntil: null })
-        .where('id = :id', { id })
-        .execute();
+    async sentSince(tx, keys, since) {
+      const counts = new Map<string, { count: number; earliest: Date }>();
+      if (keys.length === 0) return counts;
+      const em = managerOf(tx);
+      const { sql, params } = keyList(em, [...new Set(keys)], 1);
+      // sent_at is set only when a message is sent; IDX_outbox_recipient_sent answers this alone.
+      const rows: { k: string; n: number | string; earliest: number | string }[] = await em.query(
+        `SELECT recipient_key AS k, COUNT(*) AS n, MIN(sent_at) AS earliest FROM outbox WHERE recipient_key ${sql} AND sent_at > ${param(em, params.length + 1)} GROUP BY recipient_key`,
+        [...params, since.getTime()],
+      );
+      for (const r of rows) counts.set(r.k, { count: Number(r.n), earliest: new Date(Number(r.earliest)) });
+      return counts;
+    },
+    async markSent(tx, ids, now) {
+      if (ids.length === 0) return;
+      const em = managerOf(tx);
+      const { sql, params } = idList(em, ids, 2);
+      await em.query(
+        `UPDATE outbox SET status = 'sent', sent_at = ${param(em, 1)}, attempts = attempts + 1, last_error = NULL, claim_until = NULL WHERE id ${sql}`,
+        [now.getTime(), ...params],
+      );
     },
     async markFailed(tx, id, error, nextAttemptAt) {
-      await managerOf(tx)
-        .createQueryBuilder()
-        .update(OutboxEntity)
-        .set({
-          status: nextAttemptAt ? 'pending' : 'dead',
-          attempts: () => 'attempts + 1',
-          claimUntil: null,
-          lastError: error.slice(0, 2000),
-          ...(nextAttemptAt ? { nextAttemptAt } : {}),
-        })
-        .where('id = :id', { id })
-        .execute();
+      const em = managerOf(tx);
+      const p = (n: number) => param(em, n);
+      await em.query(
+        `UPDATE outbox SET status = ${p(1)}, attempts = attempts + 1, claim_until = NULL, last_error = ${p(2)}, next_attempt_at = COALESCE(${p(3)}, next_attempt_at) WHERE id = ${p(4)}`,
+        [nextAttemptAt ? 'pending' : 'dead', error.slice(0, 2000), nextAttemptAt?.getTime() ?? null, id],
+      );
     },
-    async defer(tx, id, at, reason) {
-      await managerOf(tx).update(OutboxEntity, { id }, { nextAttemptAt: at, lastError: reason.slice(0, 2000), claimUntil: null });
+    async defer(tx, ids, at, reason) {
+      if (ids.length === 0) return;
+      const em = managerOf(tx);
+      const { sql, params } = idList(em, ids, 3);
+      await em.query(`UPDATE outbox SET next_attempt_at = ${param(em, 1)}, last_error = ${param(em, 2)}, claim_until = NULL WHERE id ${sql}`, [
+        at.getTime(),
+        reason.slice(0, 2000),
+        ...params,
+      ]);
     },
     status: (tx, now) => outboxStatus(tx, now),
   };
+}
+
+type Dialect = 'sqlite' | 'postgres' | 'mysql';
+const dialectOf = (em: EntityManager): Dialect => {
+  const type = em.connection.options.type;
+  return type === 'postgres' ? 'postgres' : type === 'mysql' || type === 'mariadb' ? 'mysql' : 'sqlite';
+};
+/** The n-th (1-based) parameter's placeholder. */
+const param = (em: EntityManager, n: number): string => (dialectOf(em) === 'postgres' ? `$${n}` : '?');
+const placeholders = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
+
+/** `IN (…)` for a list of ids as SQL and parameters, its first parameter being the `first`-th. */
+function idList(em: EntityManager, ids: readonly number[], first: number): { sql: string; params: unknown[] } {
+  switch (dialectOf(em)) {
+    case 'sqlite':
+      return { sql: 'IN (SELECT value FROM json_each(?))', params: [JSON.stringify(ids)] };
+    case 'postgres':
+      return { sql: `= ANY($${first}::int[])`, params: [[...ids]] };
+    case 'mysql':
+      return { sql: `IN (${placeholders(ids)})`, params: [...ids] };
+  }
+}
+
+function keyList(em: EntityManager, keys: readonly string[], first: number): { sql: string; params: unknown[] } {
+  switch (dialectOf(em)) {
+    case 'sqlite':
+      return { sql: 'IN (SELECT value FROM json_each(?))', params: [JSON.stringify(keys)] };
+    case 'postgres':
+      return { sql: `= ANY($${first}::text[])`, params: [[...keys]] };
+    case 'mysql':
+      return { sql: `IN (${placeholders(keys)})`, params: [...keys] };
+  }
+}
+
+/**
+ * The ids (or `columns`) of pending messages due now, oldest first: not claimed, and no earlier
+ * message to the same recipient waiting (retry, throttle, quiet hours) or claimed; urgent ones may
+ * overtake. Placeholders: now ×4, limit.
+ */
+const dueIds = (now1: string, now2: string, now3: string, now4: string, limit: string, columns = 'o.id', from = 'outbox o'): string =>
+  `SELECT ${columns} FROM ${from} WHERE o.status = 'pending' AND o.next_attempt_at <= ${now1} AND (o.claim_until IS NULL OR o.claim_until < ${now2})` +
+  ' AND (o.urgent = true OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient_key = o.recipient_key AND e.status = \'pending\' AND e.id < o.id' +
+  ` AND (e.next_attempt_at > ${now3} OR e.claim_until >= ${now4})))` +
+  ` ORDER BY o.id LIMIT ${limit}`;
+
+/** SQLite without statistics prefers (status, next_attempt_at) and sorts every pending row: walk in id order instead. */
+const SQLITE_DUE_FROM = 'outbox o INDEXED BY IDX_outbox_pending_order';
+
+const OUTBOX_COLUMNS = 'id, dedupe_key, recipient, views, urgent, updates_card, status, attempts, next_attempt_at, created_at, sent_at, last_error';
+
+interface OutboxRow {
+  id: number | string;
+  dedupe_key: string;
+  recipient: unknown;
+  views: unknown;
+  urgent: unknown;
+  updates_card: string | null;
+  status: OutboxRecord['status'];
+  attempts: number | string;
+  next_attempt_at: number | string;
+  created_at: number | string;
+  sent_at: number | string | null;
+  last_error: string | null;
+}
+
+/** A row a claim listed, with the claimed row's columns when this claim got it (null otherwise). */
+interface ListedRow {
+  listed_id: number | string;
+  listed_key: string;
+  listed_urgent: unknown;
+}
+
+const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+const instant = (v: number | string | null): Date | null => (v === null || v === undefined ? null : new Date(Number(v)));
+const flag = (v: unknown): boolean => v === true || v === 1 || v === '1';
+
+const fromOutboxRow = (r: OutboxRow): OutboxRecord => ({
+  id: Number(r.id),
+  dedupeKey: r.dedupe_key,
+  to: json(r.recipient) as OutboxRecord['to'],
+  views: json(r.views) as OutboxRecord['views'],
+  urgent: flag(r.urgent),
+  updatesCard: r.updates_card ?? undefined,
+  status: r.status,
+  attempts: Number(r.attempts),
+  nextAttemptAt: instant(r.next_attempt_at)!,
+  createdAt: instant(r.created_at)!,
+  sentAt: instant(r.sent_at),
+  lastError: r.last_error,
+});
+
+/**
+ * What a claim may keep, in id order: a listed message that a concurrent claimer took holds back
+ * the later ones to its recipient (urgent ones excepted), which are released again at once.
+ */
+async function keepOrder(em: EntityManager, listed: (Partial<OutboxRow> & ListedRow)[], holder: string): Promise<{ messages: OutboxRecord[]; contended: boolean }> {
+  const held = new Set<string>();
+  const keep: OutboxRecord[] = [];
+  const release: number[] = [];
+  for (const row of listed) {
+    if (row.id === null || row.id === undefined) held.add(row.listed_key);
+    else if (held.has(row.listed_key) && !flag(row.listed_urgent)) release.push(Number(row.id));
+    else keep.push(fromOutboxRow(row as OutboxRow));
+  }
+  if (release.length) {
+    const { sql, params } = idList(em, release, 1);
+    await em.query(`UPDATE outbox SET claimed_by = NULL, claim_until = NULL WHERE id ${sql} AND claimed_by = ${param(em, params.length + 1)}`, [...params, holder]);
+  }
+  return { messages: keep, contended: held.size > 0 };
 }
 
 export function createCardDeliveryStore(): CardDeliveryStore {
@@ -528,8 +687,6 @@ export function createCardDeliveryStore(): CardDeliveryStore {
     },
   };
 }
-
-const asOutbox = (r: OutboxEntity): OutboxRecord => ({ ...r, to: r.recipient, updatesCard: r.updatesCard ?? undefined }) as unknown as OutboxRecord;
 
 async function outboxStatus(tx: Tx, now: Date): Promise<OutboxStatus> {
   const em = managerOf(tx);

@@ -10,12 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { chatScenarioSection } from './chat-scenario';
 import { dingtalkStreamSection } from './dingtalk-stream';
+import { outboxSection } from './outbox';
 import { remindersSection } from './reminders';
 import type { BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
-const SECTIONS: BenchSection[] = [chatScenarioSection, dingtalkStreamSection, remindersSection];
+const SECTIONS: BenchSection[] = [chatScenarioSection, outboxSection, dingtalkStreamSection, remindersSection];
 
 function machine(): string {
   const cpus = os.cpus();

@@ -20,14 +20,15 @@ const rows = (sql: string) => h.app.dataSource.query(sql);
 
 it('two dispatchers working the same outbox deliver every message exactly once', async () => {
   h = await startHarness();
-  for (let i = 0; i < 200; i++) await enqueue(toPerson(['lisi', 'wangwu', 'zhouqi', 'qianqi'][i % 4]!, i));
+  for (let i = 0; i < 200; i++) await enqueue(toPerson(`p${i % 40}`, i));
   const slowNotifier: Notifier = {
     deliver: async (m) => {
       await new Promise((r) => setImmediate(r)); // let the other dispatcher run in between
       await h.notifier.deliver(m);
     },
   };
-  const make = (holder: string) => new OutboxDispatcher(h.app.uow, createOutboxStore(), slowNotifier, h.clock, silentLogger, { holder });
+  // small batches, so that each instance finds recipients the other has not claimed
+  const make = (holder: string) => new OutboxDispatcher(h.app.uow, createOutboxStore(), slowNotifier, h.clock, silentLogger, { holder, batchSize: 20 });
   const [a, b] = [make('instance-a'), make('instance-b')];
   const [sentA, sentB] = await Promise.all([a.deliverDue(), b.deliverDue()]);
   expect(sentA + sentB).toBe(200);
@@ -36,6 +37,10 @@ it('two dispatchers working the same outbox deliver every message exactly once',
   expect(keys).toHaveLength(200);
   expect(sentA).toBeGreaterThan(0);
   expect(sentB).toBeGreaterThan(0);
+  for (let p = 0; p < 40; p++) {
+    const mine = keys.filter((k) => k.startsWith(`test:p${p}:`)).map((k) => Number(k.split(':')[2]));
+    expect(mine).toEqual([0, 1, 2, 3, 4].map((n) => p + 40 * n)); // in order per recipient
+  }
 });
 
 it('during an hour-long outage messages wait, are retried with backoff, and all arrive in order per recipient', async () => {

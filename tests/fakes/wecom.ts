@@ -44,6 +44,10 @@ export class FakeWecom {
   /** errcodes to answer instead of success, per API path, consumed one by one. */
   readonly failures = new Map<string, number[]>();
 
+  /** TCP connections opened to the API so far (keep-alive: far fewer than requests). */
+  connections = 0;
+  requests = 0;
+
   private server!: http.Server;
   private tokens = new Map<string, number>(); // token → expiry (ms)
   private codes = new Map<string, { issuedAt: number; used: boolean; touser: string }>();
@@ -61,7 +65,11 @@ export class FakeWecom {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.route(req, res));
+    this.server = http.createServer((req, res) => {
+      this.requests++;
+      void this.route(req, res);
+    });
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;

@@ -199,27 +199,100 @@ describe.each(databases(true))('%s', (kind, url) => {
     expect(await run((tx) => inbox.accept(tx, { deliveryKey: 'wecom:old-0', platform: 'wecom', kind: 'message.text', payload: { text: 'again' } }, new Date()))).toBeNull();
   });
 
-  it('lists due outbox messages in order per recipient and lets one instance claim each', async () => {
+  it('claims due outbox messages in batches, in order per recipient, each by one instance', async () => {
     const store = createOutboxStore();
     const now = new Date(Date.now() + 3600_000); // after everything enqueued by the tests above
+    const until = new Date(now.getTime() + 60_000);
+    const earlier = await run(async (tx) => (await store.claimDue(tx, { now, limit: 10_000, holder: 'setup', until })).messages);
+    await run((tx) => store.markSent(tx, earlier.map((m) => m.id), now));
     const to = { kind: 'person' as const, personId: 'zhangsan' };
     await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'order:1', to, views: [] }, now));
     await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'order:2', to, views: [] }, now));
     await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'order:3', to, views: [], urgent: true }, now));
-    const due = await run((tx) => store.listDue(tx, now, 10));
-    const ids = due.filter((m) => m.dedupeKey.startsWith('order:')).map((m) => m.dedupeKey);
-    expect(ids).toEqual(['order:1', 'order:2', 'order:3']);
-    const first = due.find((m) => m.dedupeKey === 'order:1')!;
-    const claims = await Promise.all(['a', 'b'].map((holder) => run((tx) => store.claim(tx, first.id, holder, new Date(now.getTime() + 60_000), now))));
-    expect(claims.filter(Boolean)).toHaveLength(1);
+    await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: 'other:1', to: { kind: 'channel', channel: 'x' }, views: [] }, now));
+    const keys = (ms: { dedupeKey: string }[]) => ms.map((m) => m.dedupeKey);
+    // a claims the oldest message only; b, right after, cannot overtake it
+    const first = await run(async (tx) => (await store.claimDue(tx, { now, limit: 1, holder: 'a', until })).messages);
+    expect(first).toMatchObject([{ dedupeKey: 'order:1', status: 'pending', attempts: 0, to, urgent: false }]);
     // while order:1 is being sent (claimed), order:2 waits; the urgent order:3 does not
-    const next = (await run((tx) => store.listDue(tx, now, 10))).map((m) => m.dedupeKey).filter((k) => k.startsWith('order:'));
-    expect(next).toEqual(['order:3']);
-    await run((tx) => store.markSent(tx, first.id, now));
-    expect((await run((tx) => store.listDue(tx, now, 10))).map((m) => m.dedupeKey).filter((k) => k.startsWith('order:'))).toEqual(['order:2', 'order:3']);
+    const second = await run(async (tx) => (await store.claimDue(tx, { now, limit: 100, holder: 'b', until })).messages);
+    expect(keys(second)).toEqual(['order:3', 'other:1']);
+    expect(await run(async (tx) => (await store.claimDue(tx, { now, limit: 100, holder: 'c', until })).messages)).toEqual([]); // all claimed
+    await run((tx) => store.markSent(tx, [first[0]!.id, ...second.map((m) => m.id)], now));
+    expect(keys(await run(async (tx) => (await store.claimDue(tx, { now, limit: 100, holder: 'a', until })).messages))).toEqual(['order:2']);
     const status = await run((tx) => store.status(tx, now));
-    expect(status).toMatchObject({ sent: 1, dead: 0 });
-    expect(status.pending).toBeGreaterThanOrEqual(2);
+    expect(status).toMatchObject({ sent: earlier.length + 3, pending: 1, dead: 0 });
+  });
+
+  it('two instances claiming at once never hold one recipient together, and each holds the oldest first', async () => {
+    const store = createOutboxStore();
+    const now = new Date(Date.now() + 7200_000);
+    const people = ['race-a', 'race-b', 'race-c', 'race-d', 'race-e', 'race-f'];
+    await run(async (tx) => {
+      for (let i = 0; i < 120; i++) await repos.outbox.enqueue(tx, { dedupeKey: `race:${i}`, to: { kind: 'person', personId: people[i % 6]! }, views: [] }, now);
+    });
+    const sentKeys: string[] = [];
+    for (let round = 0; round < 40 && sentKeys.length < 120; round++) {
+      const until = new Date(now.getTime() + 60_000);
+      const [a, b] = await Promise.all([
+        run(async (tx) => (await store.claimDue(tx, { now, limit: 7 + round, holder: 'a', until })).messages),
+        run(async (tx) => (await store.claimDue(tx, { now, limit: 11, holder: 'b', until })).messages),
+      ]);
+      const mine = (ms: typeof a) => ms.filter((m) => m.dedupeKey.startsWith('race:'));
+      const holderOf = new Map<string, string>();
+      for (const [holder, ms] of [['a', mine(a)], ['b', mine(b)]] as const) {
+        for (const m of ms) {
+          const person = (m.to as { personId: string }).personId;
+          expect(holderOf.get(person) ?? holder).toBe(holder); // one holder per recipient
+          holderOf.set(person, holder);
+          // the oldest unsent message of this person comes first: i.e. the next in the sequence
+          const i = Number(m.dedupeKey.slice('race:'.length));
+          const before = sentKeys.filter((k) => Number(k.slice('race:'.length)) % 6 === i % 6).length;
+          const inBatch = ms.filter((x) => (x.to as { personId: string }).personId === person && x.id < m.id).length;
+          expect(i).toBe((before + inBatch) * 6 + (i % 6));
+        }
+      }
+      const claimed = [...mine(a), ...mine(b)];
+      await run((tx) => store.markSent(tx, [...a, ...b].map((m) => m.id), now));
+      sentKeys.push(...claimed.map((m) => m.dedupeKey));
+    }
+    expect(new Set(sentKeys).size).toBe(120);
+    expect(sentKeys).toHaveLength(120);
+  });
+
+  it('binds every value as a parameter: a recipient key with quotes claims, counts and records like any other', async () => {
+    const store = createOutboxStore();
+    const now = new Date(Date.now() + 10_800_000);
+    const until = new Date(now.getTime() + 60_000);
+    const to = { kind: 'person' as const, personId: `o'brien"; DROP TABLE outbox; --` };
+    await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: `quote:'1"`, to, views: [{ type: 'text', text: "it's" }] }, now));
+    await run((tx) => repos.outbox.enqueue(tx, { dedupeKey: `quote:'2"`, to, views: [] }, now));
+    const claimed = (await run(async (tx) => (await store.claimDue(tx, { now, limit: 1000, holder: `h'"`, until })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'));
+    expect(claimed.map((m) => m.dedupeKey)).toEqual([`quote:'1"`, `quote:'2"`]);
+    expect(claimed[0]).toMatchObject({ to, views: [{ type: 'text', text: "it's" }], urgent: false, sentAt: null });
+    await run((tx) => store.markSent(tx, [claimed[0]!.id], new Date(now.getTime() - 30_000)));
+    await run((tx) => store.defer(tx, [claimed[1]!.id], new Date(now.getTime() + 30_000), `limit 'reached'`));
+    const key = `person:${to.personId}`;
+    const counts = await run((tx) => store.sentSince(tx, [key, 'person:nobody'], new Date(now.getTime() - 60_000)));
+    expect([...counts.entries()]).toEqual([[key, { count: 1, earliest: new Date(now.getTime() - 30_000) }]]);
+    // the window is (since, now]: a send exactly at `since` has left it
+    expect((await run((tx) => store.sentSince(tx, [key], new Date(now.getTime() - 30_000)))).size).toBe(0);
+    // deferred: not due now, due after
+    expect((await run(async (tx) => (await store.claimDue(tx, { now, limit: 1000, holder: 'x', until })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'))).toEqual([]);
+    const later = new Date(now.getTime() + 30_000);
+    const again = (await run(async (tx) => (await store.claimDue(tx, { now: later, limit: 1000, holder: 'x', until: new Date(later.getTime() + 60_000) })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'));
+    expect(again.map((m) => m.dedupeKey)).toEqual([`quote:'2"`]);
+    // released: claimable again at once; failed: retried later, then dead
+    await run((tx) => store.release(tx, [again[0]!.id], 'x'));
+    const third = (await run(async (tx) => (await store.claimDue(tx, { now: later, limit: 1000, holder: 'y', until: new Date(later.getTime() + 60_000) })).messages)).filter((m) => m.dedupeKey.startsWith('quote:'));
+    expect(third.map((m) => m.id)).toEqual([again[0]!.id]);
+    await run((tx) => store.markFailed(tx, again[0]!.id, `it's "broken"`, null));
+    const rows: { status: string; attempts: number | string; last_error: string }[] = await ds.query(
+      kind === 'postgres' ? 'SELECT status, attempts, last_error FROM outbox WHERE id = $1' : 'SELECT status, attempts, last_error FROM outbox WHERE id = ?',
+      [again[0]!.id],
+    );
+    expect(rows.map((r) => ({ ...r, attempts: Number(r.attempts) }))).toEqual([{ status: 'dead', attempts: 1, last_error: `it's "broken"` }]);
+    expect(await ds.query('SELECT COUNT(*) AS n FROM outbox')).toBeTruthy(); // the table is still there
   });
 
   it('accepts a batch in one transaction, and claims the next rows in batches (rows attempted before alone)', async () => {
