@@ -9,11 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chatScenarioSection } from './chat-scenario';
+import { decisionsSection } from './decisions';
 import type { BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
-const SECTIONS: BenchSection[] = [chatScenarioSection];
+const SECTIONS: BenchSection[] = [chatScenarioSection, decisionsSection];
 
 function machine(): string {
   const cpus = os.cpus();
