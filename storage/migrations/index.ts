@@ -3,6 +3,7 @@ import { CardDelivery1764100000000 } from './1764100000000-card-delivery';
 import { OutboxClaims1764200000000 } from './1764200000000-outbox-claims';
 import { InboxClaims1764300000000 } from './1764300000000-inbox-claims';
 import { SpentSignatures1764400000000 } from './1764400000000-spent-signatures';
+import { BoundedLookups1764500000000 } from './1764500000000-bounded-lookups';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   OutboxClaims1764200000000,
   InboxClaims1764300000000,
   SpentSignatures1764400000000,
+  BoundedLookups1764500000000,
 ];

@@ -64,6 +64,7 @@ function countStatements(app: App): { reset(): void; counts(): Record<string, nu
     const word = /^\s*(\w+)/.exec(query)?.[1]?.toUpperCase() ?? '?';
     const key = word === 'START' ? 'BEGIN' : word;
     counts[key] = (counts[key] ?? 0) + 1;
+    if (process.env.BENCH_DECISIONS_TRACE) console.log(`  sql: ${query.slice(0, 160)}`);
     return original(query, parameters, runner);
   };
   return { reset: () => (counts = {}), counts: () => ({ ...counts }) };
@@ -104,8 +105,10 @@ async function measure(name: string, url: string): Promise<Result> {
     const statements = countStatements(app);
     for (let i = 1; i <= WARM_UP; i++) await app.dispatcher.handle(approveClick(i));
     statements.reset();
+    if (process.env.BENCH_DECISIONS_TRACE) console.log(`${name}: the statements of one click`);
     await app.dispatcher.handle(approveClick(WARM_UP + 1));
     const perClick = statements.counts();
+    if (process.env.BENCH_DECISIONS_TRACE) process.env.BENCH_DECISIONS_TRACE = '';
     const first = WARM_UP + 2;
     const timed = CONTRACTS - first + 1;
     const started = process.hrtime.bigint();
