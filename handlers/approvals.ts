@@ -79,7 +79,7 @@ function alreadyDecided(deps: Deps, step: ApprovalStepRecord): AppError {
 async function decide(deps: Deps, ctx: Ctx, t: Target, status: 'approved' | 'rejected', comment: string | null) {
   const patch = { status, decidedAt: ctx.now, decidedBy: ctx.actor.id, decidedActingFor: t.actingFor, comment };
   const won = await deps.repos.steps.transition(ctx.tx, t.step.id, 'pending', patch);
-  if (!won) throw alreadyDecided(deps, (await deps.repos.steps.findById(ctx.tx, t.step.id)) ?? t.step);
+  if (!won) throw alreadyDecided(deps, (await deps.repos.steps.findCommitted(ctx.tx, t.step.id)) ?? t.step);
   const decided = { ...t.step, ...patch };
   return { decided, roundSteps: t.roundSteps.map((s) => (s.id === decided.id ? decided : s)) };
 }
@@ -160,7 +160,7 @@ export async function transferStep(
   // The new approver gets a full time limit from now; reminders start over.
   const patch = { assigneeId: target.id, actingFor: null, activatedAt: ctx.now, dueAt: deps.calendar.addWorkingHours(ctx.now, t.step.hours), reminderCount: 0, lastRemindedAt: null };
   const won = await deps.repos.steps.transition(ctx.tx, t.step.id, 'pending', patch);
-  if (!won) throw alreadyDecided(deps, t.step);
+  if (!won) throw alreadyDecided(deps, (await deps.repos.steps.findCommitted(ctx.tx, t.step.id)) ?? t.step);
   const moved = { ...t.step, ...patch };
   const steps = t.roundSteps.map((s) => (s.id === moved.id ? moved : s));
   await audit(deps, ctx, 'step.transferred', { contractId: t.contract.id, actingFor: t.actingFor }, { stepId: moved.id, from: t.step.assigneeId, to: target.id });

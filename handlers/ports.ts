@@ -327,6 +327,11 @@ export interface Repositories {
   steps: {
     insertMany(tx: Tx, steps: NewStep[]): Promise<ApprovalStepRecord[]>;
     findById(tx: Tx, id: number): Promise<ApprovalStepRecord | null>;
+    /**
+     * The step as last committed, for telling who won after a conditional update matched nothing
+     * (MySQL's repeatable-read snapshot would still show the step as it was when the transaction began).
+     */
+    findCommitted(tx: Tx, id: number): Promise<ApprovalStepRecord | null>;
     listByContract(tx: Tx, contractId: number): Promise<ApprovalStepRecord[]>;
     /** The steps of these contracts, by contract, round and seq. */
     listByContracts(tx: Tx, contractIds: readonly number[]): Promise<ApprovalStepRecord[]>;

@@ -237,6 +237,14 @@ export function createRepositories(): Repositories {
         (
           await managerOf(tx).find(ApprovalStepEntity, { where: { contractId }, order: { round: 'ASC', seq: 'ASC' } })
         ).map(asStep),
+      async findCommitted(tx, id) {
+        const em = managerOf(tx);
+        const q = em.createQueryBuilder(ApprovalStepEntity, 's').where('s.id = :id', { id });
+        // A locking read sees the latest committed row; SQLite runs one writer at a time and has no such lock.
+        if (em.connection.options.type !== 'better-sqlite3') q.setLock('pessimistic_read');
+        const e = await q.getOne();
+        return e ? asStep(e) : null;
+      },
       listByContracts: async (tx, contractIds) =>
         contractIds.length === 0
           ? []

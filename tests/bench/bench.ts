@@ -10,11 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { chatScenarioSection } from './chat-scenario';
 import { decisionsSection } from './decisions';
+import { memorySection } from './memory';
 import type { BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
-const SECTIONS: BenchSection[] = [chatScenarioSection, decisionsSection];
+const SECTIONS: BenchSection[] = [chatScenarioSection, decisionsSection, memorySection];
 
 function machine(): string {
   const cpus = os.cpus();
