@@ -11,6 +11,8 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { parsePolicy } from '../../bot/config';
 import { openDatabase } from '../../storage/data-source';
+import { syncDirectory } from '../../storage/directory-sync';
+import { createUnitOfWork } from '../../storage/unit-of-work';
 import { FakeWecom } from '../fakes/wecom';
 import { BotProcess, freePort } from '../soak/bot-process';
 import { buildDirectory, companyName, writePolicy } from '../soak/directory';
@@ -82,6 +84,7 @@ export const memorySection: BenchSection = {
       const file = path.join(dir, 'memory.sqlite');
       const seedStarted = Date.now();
       const { dataSource } = await openDatabase(`sqlite:${file}`); // runs the migrations
+      await syncDirectory(createUnitOfWork(dataSource, 'sqlite'), parsePolicy(fs.readFileSync(policyFile, 'utf8'), policyFile).people);
       const shape = await seedStore(dataSource, people, CONTRACTS, new Date('2026-11-23T02:00:00Z'));
       await dataSource.destroy();
       const seedSeconds = (Date.now() - seedStarted) / 1000;
