@@ -13,6 +13,7 @@ import { parsePolicy } from '../../bot/config';
 import type { CardActionEvent } from '../../bot/events';
 import { silentLogger } from '../../bot/logger';
 import type { Notifier } from '../../handlers/ports';
+import { bindNumbers, bindNumbersWanted } from './bind-numbers';
 import { fixed, percentile, table, type BenchSection } from './section';
 import { contractNumber, contractRow, customerRow, insertRows, setSequence, stepRow } from './seed';
 
@@ -99,6 +100,7 @@ interface Result {
 
 async function measure(name: string, url: string): Promise<Result> {
   const app = await createApp({ databaseUrl: url, policy, notifier: sink, clock, log: silentLogger });
+  if (bindNumbersWanted() && url.startsWith('sqlite')) bindNumbers(app.dataSource);
   try {
     const total = CONTRACTS + 1;
     await seed(app.dataSource, total);

@@ -10,6 +10,7 @@ import { parsePolicy } from '../../bot/config';
 import { silentLogger } from '../../bot/logger';
 import type { Notifier } from '../../handlers/ports';
 import { botJobs } from '../../schedules/jobs';
+import { bindNumbers, bindNumbersWanted } from './bind-numbers';
 
 const [file, policyFile] = process.argv.slice(2);
 const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
@@ -19,22 +20,33 @@ async function main(): Promise<void> {
   const policy = parsePolicy(fs.readFileSync(policyFile!, 'utf8'), policyFile!);
   const now = new Date('2026-11-23T02:00:00Z'); // Monday 10:00 in Shanghai: the weekly digest runs too
   const app = await createApp({ databaseUrl: `sqlite:${file}`, policy, notifier: sink, clock: { now: () => now }, log: silentLogger });
+  if (bindNumbersWanted()) bindNumbers(app.dataSource);
   const before = process.memoryUsage();
   let peakRss = before.rss;
   let peakHeap = before.heapUsed;
-  const sampler = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 50);
+  // better-sqlite3 is synchronous: a job never yields to timers, so the samples are taken every 200
+  // statements (from TypeORM's query log) rather than by an interval.
+  let statements = 0;
+  const logger = app.dataSource.logger;
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (query, parameters, runner) => {
+    if (++statements % 200 === 0) {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    }
+    return logQuery(query, parameters, runner);
+  };
   const jobs = botJobs({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy);
   const times: Record<string, number> = {};
+  const peaks: Record<string, { rss: number; heap: number }> = {};
   for (const job of jobs) {
     const t = Date.now();
+    [peakRss, peakHeap] = [process.memoryUsage().rss, process.memoryUsage().heapUsed];
     await job.run(now);
     times[job.name] = Date.now() - t;
+    peaks[job.name] = { rss: mb(peakRss), heap: mb(peakHeap) };
   }
-  clearInterval(sampler);
   const after = process.memoryUsage();
   const queued: { n: number }[] = await app.dataSource.query('SELECT COUNT(*) AS n FROM outbox');
   await app.close();
@@ -42,9 +54,12 @@ async function main(): Promise<void> {
     JSON.stringify({
       rssBefore: mb(before.rss),
       heapBefore: mb(before.heapUsed),
-      rssAfter: mb(Math.max(after.rss, peakRss)),
-      heapPeak: mb(Math.max(after.heapUsed, peakHeap)),
-      rssPeak: mb(peakRss),
+      rssAfter: mb(after.rss),
+      heapAfter: mb(after.heapUsed),
+      rssPeak: mb(Math.max(after.rss, ...Object.values(peaks).map((p) => p.rss))),
+      heapPeak: mb(Math.max(after.heapUsed, ...Object.values(peaks).map((p) => p.heap))),
+      peaks,
+      statements,
       times,
       queued: Number(queued[0]!.n),
     }),

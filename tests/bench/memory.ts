@@ -196,7 +196,8 @@ export const memorySection: BenchSection = {
     } finally {
       await bot?.stop();
       await fake.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (process.env.BENCH_MEMORY_KEEP) console.log(`kept: ${dir}`);
+      else fs.rmSync(dir, { recursive: true, force: true });
     }
   },
 };
