@@ -44,7 +44,8 @@ export class BoundedLookups1764500000000 implements MigrationInterface {
       }
       after = Number(rows[rows.length - 1]!.id);
     }
-    await queryRunner.createIndex('customer', new TableIndex({ name: 'IDX_customer_owner', columnNames: ['owner_id'] }));
+    // MySQL already indexes the foreign-key column owner_id (and would then refuse to drop this one).
+    if (!isMysql(queryRunner)) await queryRunner.createIndex('customer', new TableIndex({ name: 'IDX_customer_owner', columnNames: ['owner_id'] }));
     await queryRunner.createIndex('customer', new TableIndex({ name: 'IDX_customer_follow_up_due', columnNames: ['next_follow_up_due'] }));
     await queryRunner.createIndex('contract', new TableIndex({ name: 'IDX_contract_status_end', columnNames: ['status', 'end_date'] }));
   }
@@ -52,7 +53,9 @@ export class BoundedLookups1764500000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.dropIndex('contract', 'IDX_contract_status_end');
     await queryRunner.dropIndex('customer', 'IDX_customer_follow_up_due');
-    await queryRunner.dropIndex('customer', 'IDX_customer_owner');
+    if (!isMysql(queryRunner)) await queryRunner.dropIndex('customer', 'IDX_customer_owner');
     await queryRunner.dropTable('customer_name');
   }
 }
+
+const isMysql = (queryRunner: QueryRunner) => queryRunner.connection.options.type === 'mysql';
