@@ -10,9 +10,16 @@ import { lastCardAction, startHarness, type Harness } from '../support/harness';
 import { ownDatabase } from '../support/own-database';
 
 const CLICKS = 500;
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tempFile = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'decisions-'));
+  tempDirs.push(dir);
+  return path.join(dir, 'bot.sqlite');
+};
 
 const TARGETS: [string, () => Promise<string>, boolean][] = [
-  ['SQLite file', async () => `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'decisions-')), 'bot.sqlite')}`, true],
+  ['SQLite file', async () => `sqlite:${tempFile()}`, true],
   ['PostgreSQL', () => ownDatabase('postgres', process.env.TEST_POSTGRES_URL!, 'decisions'), process.env.TEST_POSTGRES_URL_REACHABLE === '1'],
   ['MySQL', () => ownDatabase('mysql', process.env.TEST_MYSQL_URL!, 'decisions'), process.env.TEST_MYSQL_URL_REACHABLE === '1'],
 ];
