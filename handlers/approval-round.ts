@@ -3,7 +3,7 @@
 import { formatDateTime } from './domain/dates';
 import { ROLE_LABEL } from './domain/contract-state';
 import { planChain, stepsForRound } from './approval-chain';
-import { notify, toPerson, type Ctx, type Deps } from './context';
+import { customerOf, notify, toPerson, type Ctx, type Deps } from './context';
 import type { ApprovalStepRecord, ContractRecord } from './ports';
 import { approvalCard, card, text } from './views';
 
@@ -40,7 +40,7 @@ export async function sendApprovalCard(
   roundSteps: ApprovalStepRecord[],
   keySuffix = '',
 ): Promise<void> {
-  const customer = await deps.repos.customers.findById(ctx.tx, contract.customerId);
+  const customer = await customerOf(deps, ctx, contract.customerId);
   const proxy = step.actingFor ? `（你代 ${deps.directory.nameOf(step.actingFor)} 审批）` : '';
   await notify(deps, ctx, toPerson(step.assigneeId), `approval-card:${step.id}${keySuffix}`, [
     text(`${deps.directory.nameOf(contract.ownerId)} 提交的合同 ${contract.number} 等待你审批${proxy}。`),
@@ -68,8 +68,8 @@ export async function cancelOpenSteps(deps: Deps, ctx: Ctx, contract: ContractRe
  * back to someone (A → B → A); this number tells those holdings apart, so each gets its own messages.
  */
 export async function handoversOf(deps: Deps, ctx: Ctx, step: ApprovalStepRecord): Promise<number> {
-  const events = await deps.repos.audit.listByContract(ctx.tx, step.contractId);
-  return events.filter((e) => e.action === 'step.transferred' && e.detail.stepId === step.id).length;
+  const transfers = await deps.repos.audit.listByContractAndAction(ctx.tx, step.contractId, 'step.transferred');
+  return transfers.filter((e) => e.detail.stepId === step.id).length;
 }
 
 /**
@@ -87,7 +87,7 @@ export async function updateHeldCard(
   holderId: string,
   status: string,
 ): Promise<void> {
-  const customer = await deps.repos.customers.findById(ctx.tx, contract.customerId);
+  const customer = await customerOf(deps, ctx, contract.customerId);
   const cardKey = `approval:${step.id}`;
   const holding = await handoversOf(deps, ctx, step);
   await notify(deps, ctx, toPerson(holderId), `card-update:${cardKey}:${holderId}:h${holding}`, [card(approvalCard(deps, contract, customer, step, roundSteps, status))], {

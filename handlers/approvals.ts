@@ -6,7 +6,7 @@ import { AppError } from './domain/errors';
 import type { Person } from './domain/types';
 import { activation, dueClock } from './approval-chain';
 import { handoversOf, sendApprovalCard, updateHeldCard } from './approval-round';
-import { audit, loadContract, notify, toPerson, type Ctx, type Deps } from './context';
+import { audit, customerOf, loadContract, notify, toPerson, type Ctx, type Deps } from './context';
 import type { ApprovalStepRecord, ContractRecord, View } from './ports';
 import { approvalCard, card, decisionStamp, personWithProxy, text } from './views';
 
@@ -79,7 +79,7 @@ function alreadyDecided(deps: Deps, step: ApprovalStepRecord): AppError {
 async function decide(deps: Deps, ctx: Ctx, t: Target, status: 'approved' | 'rejected', comment: string | null) {
   const patch = { status, decidedAt: ctx.now, decidedBy: ctx.actor.id, decidedActingFor: t.actingFor, comment, nextReminderAt: null };
   const won = await deps.repos.steps.transition(ctx.tx, t.step.id, 'pending', patch);
-  if (!won) throw alreadyDecided(deps, (await deps.repos.steps.findById(ctx.tx, t.step.id)) ?? t.step);
+  if (!won) throw alreadyDecided(deps, (await deps.repos.steps.findCommitted(ctx.tx, t.step.id)) ?? t.step);
   const decided = { ...t.step, ...patch };
   return { decided, roundSteps: t.roundSteps.map((s) => (s.id === decided.id ? decided : s)) };
 }
@@ -97,7 +97,7 @@ export async function approveStep(
     version: decided.version,
     ...(input.comment ? { comment: input.comment } : {}),
   });
-  const customer = await deps.repos.customers.findById(ctx.tx, t.contract.customerId);
+  const customer = await customerOf(deps, ctx, t.contract.customerId);
   const stamp = decisionStamp(deps, '已同意', decided, ctx.now);
   await updateHeldCard(deps, ctx, t.contract, decided, roundSteps, t.step.assigneeId, stamp);
   const next = roundSteps.find((s) => s.seq === decided.seq + 1);
@@ -142,7 +142,7 @@ export async function rejectStep(
   await notify(deps, ctx, toPerson(t.contract.ownerId), `decision:${decided.id}`, [
     text(`合同 ${t.contract.number} 被 ${by} 驳回，原因：${input.reason}\n修改后可重新提交：修改 ${t.contract.number} 字段:值，然后 提交 ${t.contract.number}`),
   ]);
-  const customer = await deps.repos.customers.findById(ctx.tx, t.contract.customerId);
+  const customer = await customerOf(deps, ctx, t.contract.customerId);
   const stamp = decisionStamp(deps, '已驳回', decided, ctx.now);
   await updateHeldCard(deps, ctx, t.contract, decided, roundSteps, t.step.assigneeId, stamp);
   return [text(`已驳回 ${t.contract.number}，已通知 ${deps.directory.nameOf(t.contract.ownerId)}。`), card(approvalCard(deps, t.contract, customer, decided, roundSteps, stamp))];
@@ -160,7 +160,7 @@ export async function transferStep(
   // The new approver gets a full time limit from now; reminders start over.
   const patch = { assigneeId: target.id, actingFor: null, activatedAt: ctx.now, ...dueClock(deps, ctx.now, t.step.hours), reminderCount: 0, lastRemindedAt: null };
   const won = await deps.repos.steps.transition(ctx.tx, t.step.id, 'pending', patch);
-  if (!won) throw alreadyDecided(deps, t.step);
+  if (!won) throw alreadyDecided(deps, (await deps.repos.steps.findCommitted(ctx.tx, t.step.id)) ?? t.step);
   const moved = { ...t.step, ...patch };
   const steps = t.roundSteps.map((s) => (s.id === moved.id ? moved : s));
   await audit(deps, ctx, 'step.transferred', { contractId: t.contract.id, actingFor: t.actingFor }, { stepId: moved.id, from: t.step.assigneeId, to: target.id });
@@ -169,7 +169,7 @@ export async function transferStep(
   await notify(deps, ctx, toPerson(t.contract.ownerId), `transferred:${moved.id}:h${holding}`, [
     text(`合同 ${t.contract.number} 第 ${moved.seq} 步已由 ${ctx.actor.name} 转交给 ${target.name}。`),
   ]);
-  const customer = await deps.repos.customers.findById(ctx.tx, t.contract.customerId);
+  const customer = await customerOf(deps, ctx, t.contract.customerId);
   const stamp = `已转交 ${target.name} · ${ctx.actor.name} · ${formatDateTime(ctx.now, deps.policy.timezone)}`;
   await updateHeldCard(deps, ctx, t.contract, t.step, t.roundSteps, t.step.assigneeId, stamp);
   return [text(`已转交给 ${target.name}。`), card(approvalCard(deps, t.contract, customer, t.step, t.roundSteps, stamp))];
@@ -212,18 +212,25 @@ export async function urgeStep(deps: Deps, ctx: Ctx, input: { contractNo: string
   return [text(`已催办 ${deps.directory.nameOf(step.assigneeId)}（合同 ${contract.number} 第 ${step.seq} 步）。`)];
 }
 
+/** Approval cards 待办 shows at once (the oldest); the reply says how many there are in all. */
+export const TODO_SHOWN = 10;
+
 /** My pending steps, oldest first, each as its approval card; includes steps I hold as a delegate. */
 export async function todo(deps: Deps, ctx: Ctx): Promise<View[]> {
   const today = todayIn(ctx.now, deps.policy.timezone);
   const forWhom = [ctx.actor.id, ...deps.directory.people.filter((p) => deps.directory.activeDelegate(p.id, today)?.id === ctx.actor.id).map((p) => p.id)];
-  const steps = await deps.repos.steps.listPendingForAssignees(ctx.tx, forWhom);
+  const steps = await deps.repos.steps.listPendingForAssignees(ctx.tx, forWhom, TODO_SHOWN);
   if (steps.length === 0) return [text('你没有待审批的合同。')];
-  const views: View[] = [text(`你有 ${steps.length} 个待审批：`)];
+  const total = steps.length < TODO_SHOWN ? steps.length : await deps.repos.steps.countPendingForAssignees(ctx.tx, forWhom);
+  // The contracts, customers and chains of the shown steps, each read once.
+  const contracts = new Map((await deps.repos.contracts.findByIds(ctx.tx, steps.map((s) => s.contractId))).map((c) => [c.id, c]));
+  const customers = new Map((await deps.repos.customers.findByIds(ctx.tx, [...contracts.values()].map((c) => c.customerId))).map((c) => [c.id, c]));
+  const chains = await deps.repos.steps.listByContracts(ctx.tx, [...contracts.keys()]);
+  const views: View[] = [text(total > steps.length ? `你有 ${total} 个待审批，显示最早的 ${steps.length} 个：` : `你有 ${total} 个待审批：`)];
   for (const step of steps) {
-    const contract = (await deps.repos.contracts.findById(ctx.tx, step.contractId))!;
-    const customer = await deps.repos.customers.findById(ctx.tx, contract.customerId);
-    const roundSteps = (await deps.repos.steps.listByContract(ctx.tx, contract.id)).filter((s) => s.round === step.round);
-    views.push(card(approvalCard(deps, contract, customer, step, roundSteps)));
+    const contract = contracts.get(step.contractId)!;
+    const roundSteps = chains.filter((s) => s.contractId === contract.id && s.round === step.round);
+    views.push(card(approvalCard(deps, contract, customers.get(contract.customerId) ?? null, step, roundSteps)));
   }
   return views;
 }

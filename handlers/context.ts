@@ -4,7 +4,7 @@ import type { WorkingCalendar } from './domain/calendar';
 import type { Directory } from './domain/directory';
 import { AppError } from './domain/errors';
 import type { Person } from './domain/types';
-import type { AuditEventRecord, ContractRecord, Recipient, Repositories, Tx, View, WorkflowPolicy } from './ports';
+import type { AuditEventRecord, ContractRecord, CustomerRecord, Recipient, Repositories, Tx, View, WorkflowPolicy } from './ports';
 
 export interface Deps {
   repos: Repositories;
@@ -66,6 +66,18 @@ export function auditEvent(
     platform: ctx.platform,
     automatic: ctx.platform === 'system',
   };
+}
+
+/** Customers read in one request, by id: a use-case that shows a contract's customer several times reads it once. */
+const customersRead = new WeakMap<Ctx, Map<number, Promise<CustomerRecord | null>>>();
+
+/** The customer, read once per request (a request's transaction does not change customers it shows). */
+export function customerOf(deps: Deps, ctx: Ctx, id: number): Promise<CustomerRecord | null> {
+  let read = customersRead.get(ctx);
+  if (!read) customersRead.set(ctx, (read = new Map()));
+  let customer = read.get(id);
+  if (!customer) read.set(id, (customer = deps.repos.customers.findById(ctx.tx, id)));
+  return customer;
 }
 
 export async function loadContract(deps: Deps, ctx: Ctx, contractNo: string): Promise<ContractRecord> {

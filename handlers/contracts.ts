@@ -9,7 +9,7 @@ import type { ContractFields as ContractInput } from './commands/command';
 import type { ContractStatus, ContractType, FieldChange, IsoDate, Risk } from './domain/types';
 import { planChain } from './approval-chain';
 import { cancelOpenSteps, openRound, positionLine, tellAsked } from './approval-round';
-import { audit, loadContract, notify, requireOwner, toPerson, type Ctx, type Deps } from './context';
+import { audit, customerOf, loadContract, notify, requireOwner, toPerson, type Ctx, type Deps } from './context';
 import { findCustomer } from './customers';
 import type { ContractFieldsSnapshot, ContractRecord, View } from './ports';
 import { card, chainLine, contractFields, personWithProxy, previewCard, text } from './views';
@@ -198,7 +198,7 @@ async function describeChanges(deps: Deps, ctx: Ctx, changes: FieldChange[]): Pr
   const names = new Map<number, string>();
   for (const c of changes.filter((x) => x.field === 'customerId')) {
     for (const id of [c.from, c.to] as number[]) {
-      const customer = id ? await deps.repos.customers.findById(ctx.tx, id) : null;
+      const customer = id ? await customerOf(deps, ctx, id) : null;
       if (customer) names.set(id, customer.name);
     }
   }
@@ -246,7 +246,7 @@ export async function contractDetails(deps: Deps, ctx: Ctx, input: { contractNo:
   if (!canReadContract(deps.directory, ctx.actor, contract.ownerId, approvers)) {
     throw new AppError('forbidden', `合同 ${contract.number} 仅负责人、其上级、审批人及法务/财务/总经理/管理员可以查看。`);
   }
-  const customer = await deps.repos.customers.findById(ctx.tx, contract.customerId);
+  const customer = await customerOf(deps, ctx, contract.customerId);
   const versions = await deps.repos.versions.listByContract(ctx.tx, contract.id);
   const events = await deps.repos.audit.listByContract(ctx.tx, contract.id);
   const tz = deps.policy.timezone;
@@ -288,15 +288,22 @@ export async function contractDetails(deps: Deps, ctx: Ctx, input: { contractNo:
 
 const STATUS_ORDER: ContractStatus[] = ['draft', 'in_approval', 'rejected', 'withdrawn', 'approved', 'signed', 'performing', 'completed', 'terminated', 'expired', 'archived'];
 
+/** Contracts listed by 我的合同 (the newest); the counts per state cover all of them. */
+export const MY_CONTRACTS_SHOWN = 50;
+
 export async function myContracts(deps: Deps, ctx: Ctx): Promise<View[]> {
-  const contracts = await deps.repos.contracts.listByOwner(ctx.tx, ctx.actor.id);
-  if (contracts.length === 0) return [text('你还没有合同。新建：新建合同 客户:… 金额:50万 类型:销售 标题:…')];
+  const counts = await deps.repos.contracts.countByOwnerPerStatus(ctx.tx, ctx.actor.id);
+  const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+  if (total === 0) return [text('你还没有合同。新建：新建合同 客户:… 金额:50万 类型:销售 标题:…')];
+  const shown = await deps.repos.contracts.listByOwnerInStates(ctx.tx, ctx.actor.id, STATUS_ORDER, MY_CONTRACTS_SHOWN);
   const lines: string[] = [];
   for (const status of STATUS_ORDER) {
-    const group = contracts.filter((c) => c.status === status);
-    if (group.length === 0) continue;
-    lines.push(`【${STATUS_LABEL[status]}】${group.length}`);
+    const n = counts[status] ?? 0;
+    if (n === 0) continue;
+    const group = shown.filter((c) => c.status === status).sort((a, b) => a.id - b.id);
+    lines.push(`【${STATUS_LABEL[status]}】${n}${group.length < n ? `（显示最近 ${group.length} 个）` : ''}`);
     for (const c of group) lines.push(`· ${c.number} ${c.title} ${formatFen(c.amountFen)}`);
   }
-  return [card({ kind: 'list', title: `我的合同（${contracts.length}）`, fields: [], lines, buttons: [] })];
+  if (shown.length < total) lines.push(`显示最近 ${shown.length} / 共 ${total} 个。查看某个合同：合同 <合同号>`);
+  return [card({ kind: 'list', title: `我的合同（${total}）`, fields: [], lines, buttons: [] })];
 }

@@ -16,22 +16,37 @@ const CLOSED: ContractStatus[] = ['completed', 'archived', 'terminated', 'expire
 const customerCode = (n: number) => `KH-${String(n).padStart(6, '0')}`;
 const namesOf = (c: CustomerRecord) => [c.name, ...c.aliases];
 
+/** Candidates read per name for the closeness check: what a look-up costs, whatever the customer count. */
+export const NAME_CANDIDATES = 120;
+/** Open contracts listed on a customer's card. */
+export const PROFILE_CONTRACTS = 20;
+
+/** The customers whose names may be close to one of `keys` (within `owners`), each once, by id. */
+async function nameCandidates(deps: Deps, ctx: Ctx, keys: string[], owners: readonly string[] | null): Promise<CustomerRecord[]> {
+  const found = new Map<number, CustomerRecord>();
+  for (const key of new Set(keys.filter(Boolean))) {
+    for (const c of await deps.repos.customers.findNameCandidates(ctx.tx, key, owners, NAME_CANDIDATES)) found.set(c.id, c);
+  }
+  return [...found.values()].sort((a, b) => a.id - b.id);
+}
+
 export async function newCustomer(
   deps: Deps,
   ctx: Ctx,
   input: { customerName: string; tier?: Tier; aliases: string[]; confirm: boolean },
 ): Promise<View[]> {
   if (!canCreate(ctx.actor)) throw new AppError('forbidden', '只有销售、销售经理、总经理和管理员可以新建客户。');
-  const all = await deps.repos.customers.listAll(ctx.tx);
   const wanted = [input.customerName, ...input.aliases];
-  for (const name of wanted) {
-    const key = normalizeCustomerName(name);
-    const same = all.find((c) => namesOf(c).some((n) => normalizeCustomerName(n) === key));
+  const keys = wanted.map(normalizeCustomerName);
+  // Exact matches by the indexed name keys; near ones among a bounded set of candidates (not everyone).
+  const exact = await deps.repos.customers.findByNameKeys(ctx.tx, keys.filter(Boolean), null);
+  for (const [i, name] of wanted.entries()) {
+    const same = exact.find((c) => namesOf(c).some((n) => normalizeCustomerName(n) === keys[i]));
     if (same) {
       throw new AppError('duplicate', `「${name}」已是客户 ${same.code} ${same.name} 的名称或别名，请直接使用该客户。`);
     }
   }
-  const close = all.filter((c) => namesOf(c).some((n) => wanted.some((w) => isCloseName(n, w))));
+  const close = (await nameCandidates(deps, ctx, keys, null)).filter((c) => namesOf(c).some((n) => wanted.some((w) => isCloseName(n, w))));
   if (close.length > 0 && !input.confirm) {
     const list = close.slice(0, 5).map((c) => `${c.code} ${c.name}${c.aliases.length ? `（别名：${c.aliases.join('、')}）` : ''}`);
     throw new AppError(
@@ -98,11 +113,10 @@ export async function findCustomer(deps: Deps, ctx: Ctx, query: string, scope: C
     if (byCode && visible(byCode)) return byCode;
     throw notFound(`客户编码 ${q.toUpperCase()}`);
   }
-  const all = scope.owners === null ? await deps.repos.customers.listAll(ctx.tx) : await deps.repos.customers.listByOwners(ctx.tx, scope.owners);
   const key = normalizeCustomerName(q);
-  const exact = all.find((c) => namesOf(c).some((n) => normalizeCustomerName(n) === key));
+  const [exact] = key ? await deps.repos.customers.findByNameKeys(ctx.tx, [key], scope.owners) : [];
   if (exact) return exact;
-  const close = all.filter((c) => namesOf(c).some((n) => isCloseName(n, q))).slice(0, 5);
+  const close = (await nameCandidates(deps, ctx, [key], scope.owners)).filter((c) => namesOf(c).some((n) => isCloseName(n, q))).slice(0, 5);
   const hint = close.length
     ? `你是不是要找：${close.map((c) => `${c.code} ${c.name}`).join('；')}`
     : canCreate(ctx.actor)
@@ -114,15 +128,16 @@ export async function findCustomer(deps: Deps, ctx: Ctx, query: string, scope: C
 export async function customerProfile(deps: Deps, ctx: Ctx, input: { query: string }): Promise<View[]> {
   // Only customers this person may read are searched: the rights are checked before the search.
   const customer = await findCustomer(deps, ctx, input.query, readableCustomers(deps, ctx));
-  const contracts = (await deps.repos.contracts.listByCustomer(ctx.tx, customer.id)).filter((c) => !CLOSED.includes(c.status));
+  const { contracts, total } = await deps.repos.contracts.listByCustomerExcept(ctx.tx, customer.id, CLOSED, PROFILE_CONTRACTS);
   const followUps = await deps.repos.followUps.listByCustomer(ctx.tx, customer.id, 5);
   const today = todayIn(ctx.now, deps.policy.timezone);
   const due = customer.nextFollowUpDue;
   const lines = [
-    `进行中的合同（${contracts.length}）：`,
+    `进行中的合同（${total}）：`,
     ...(contracts.length
       ? contracts.map((c) => `· ${c.number} ${c.title} ${formatFen(c.amountFen)} ${STATUS_LABEL[c.status]}`)
       : ['· 无']),
+    ...(total > contracts.length ? [`· 显示 ${contracts.length} / 共 ${total} 个`] : []),
     `最近跟进（${followUps.length}）：`,
     ...(followUps.length
       ? followUps.map(

@@ -7,18 +7,34 @@ import { DateTime } from 'luxon';
 import { addDays, diffDays, formatDateTime, todayIn } from './domain/dates';
 import { nextStatus } from './domain/contract-state';
 import { audit, notify, toPerson, type Ctx, type Deps } from './context';
-import type { CustomerRecord, Markup, NoticePolicy } from './ports';
+import type { IsoDate } from './domain/types';
+import type { ContractRecord, CustomerRecord, Markup, NoticePolicy } from './ports';
 import { markdown, md, mdLines, text } from './views';
 
-const overdueFollowUps = (customers: CustomerRecord[], today: string) =>
-  customers.filter((c) => c.nextFollowUpDue && c.nextFollowUpDue <= today);
+/** Rows a job reads per query: its memory stays the same whatever the store holds. */
+export const JOB_BATCH = 500;
+/** Lines a digest lists per section; the heading gives the full count. */
+export const DIGEST_LINES = 30;
+
+/** Each customer whose follow-up is due by `today`, in batches of JOB_BATCH by id. */
+async function* followUpsDue(deps: Deps, ctx: Ctx, today: IsoDate): AsyncGenerator<CustomerRecord> {
+  for (let after = 0; ; ) {
+    const batch = await deps.repos.customers.listFollowUpDue(ctx.tx, today, after, JOB_BATCH);
+    yield* batch;
+    if (batch.length < JOB_BATCH) return;
+    after = batch[batch.length - 1]!.id;
+  }
+}
+
+/** `N` or, when only some are listed, `显示 n / 共 N`. */
+const countOf = (shown: number, total: number) => (shown < total ? `${total}（显示 ${shown} 个）` : `${total}`);
 
 /** Each customer whose next follow-up is due: its owner is told once per due date. */
 export async function nudgeFollowUps(deps: Deps, ctx: Ctx): Promise<number> {
   if (!deps.calendar.isWorkingTime(ctx.now)) return 0;
   const today = todayIn(ctx.now, deps.policy.timezone);
   let sent = 0;
-  for (const c of overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today)) {
+  for await (const c of followUpsDue(deps, ctx, today)) {
     const late = diffDays(c.nextFollowUpDue!, today);
     await notify(deps, ctx, toPerson(c.ownerId), `followup:${c.id}:${c.nextFollowUpDue}`, [
       text(
@@ -36,14 +52,22 @@ export async function weeklyFollowUpDigest(deps: Deps, ctx: Ctx): Promise<number
   const local = DateTime.fromJSDate(ctx.now, { zone: deps.policy.timezone });
   if (local.weekday !== 1 || !deps.calendar.isWorkingTime(ctx.now)) return 0;
   const today = todayIn(ctx.now, deps.policy.timezone);
-  const overdue = overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today);
+  // One pass over the overdue customers: per manager a count and the first DIGEST_LINES lines.
+  const teams = new Map(deps.directory.holdersOf('sales_manager').map((m) => [m.id, { total: 0, lines: [] as Markup[] }]));
+  for await (const c of followUpsDue(deps, ctx, today)) {
+    for (const m of deps.directory.managersOf(c.ownerId)) {
+      const team = teams.get(m.id);
+      if (!team) continue;
+      team.total++;
+      if (team.lines.length < DIGEST_LINES) team.lines.push(md`· ${deps.directory.nameOf(c.ownerId)}：${c.name}（${c.tier} 级）应于 ${c.nextFollowUpDue!} 跟进`);
+    }
+  }
   let sent = 0;
-  for (const manager of deps.directory.holdersOf('sales_manager')) {
-    const team = overdue.filter((c) => deps.directory.managersOf(c.ownerId).some((m) => m.id === manager.id));
-    if (team.length === 0) continue;
-    const lines = team.map((c) => md`· ${deps.directory.nameOf(c.ownerId)}：${c.name}（${c.tier} 级）应于 ${c.nextFollowUpDue!} 跟进`);
-    await notify(deps, ctx, toPerson(manager.id), `followup-digest:${manager.id}:${local.weekYear}-W${local.weekNumber}`, [
-      markdown('本周逾期跟进', mdLines([md`团队逾期未跟进的客户共 ${team.length} 个：`, ...lines])),
+  for (const [managerId, team] of teams) {
+    if (team.total === 0) continue;
+    const more = team.total > team.lines.length ? [md`……另有 ${team.total - team.lines.length} 个（显示 ${team.lines.length} / 共 ${team.total} 个）`] : [];
+    await notify(deps, ctx, toPerson(managerId), `followup-digest:${managerId}:${local.weekYear}-W${local.weekNumber}`, [
+      markdown('本周逾期跟进', mdLines([md`团队逾期未跟进的客户共 ${team.total} 个：`, ...team.lines, ...more])),
     ]);
     sent++;
   }
@@ -58,7 +82,9 @@ export async function weeklyFollowUpDigest(deps: Deps, ctx: Ctx): Promise<number
 export async function contractExpiryNotices(deps: Deps, ctx: Ctx, policy: NoticePolicy): Promise<number> {
   const today = todayIn(ctx.now, deps.policy.timezone);
   let sent = 0;
-  for (const c of await deps.repos.contracts.listByStatus(ctx.tx, ['signed', 'performing'])) {
+  // Only contracts ending within the widest notice period (or already ended) can get a notice.
+  const until = addDays(today, Math.max(0, ...policy.expiryNoticeDays));
+  for await (const c of endingBy(deps, ctx, until)) {
     if (!c.endDate) continue;
     const left = diffDays(today, c.endDate);
     if (left < 0 && !c.autoRenew) {
@@ -84,6 +110,16 @@ export async function contractExpiryNotices(deps: Deps, ctx: Ctx, policy: Notice
   return sent;
 }
 
+/** Signed or performing contracts ending by `until`, in batches of JOB_BATCH by id. */
+async function* endingBy(deps: Deps, ctx: Ctx, until: IsoDate): AsyncGenerator<ContractRecord> {
+  for (let after = 0; ; ) {
+    const batch = await deps.repos.contracts.listEndingBy(ctx.tx, ['signed', 'performing'], until, after, JOB_BATCH);
+    yield* batch;
+    if (batch.length < JOB_BATCH) return;
+    after = batch[batch.length - 1]!.id;
+  }
+}
+
 /**
  * One message a working day per group channel, about what is overdue among the alert kinds routed to
  * it (`approval_overdue` → approvals, `follow_up_overdue` → follow-ups, `digest` → everything); none
@@ -93,13 +129,16 @@ export async function dailyDigest(deps: Deps, ctx: Ctx, policy: NoticePolicy): P
   if (!deps.calendar.isWorkingTime(ctx.now)) return [];
   const tz = deps.policy.timezone;
   const today = todayIn(ctx.now, tz);
-  const steps = await deps.repos.steps.listOverdue(ctx.tx, ctx.now, 50);
-  const followUps = overdueFollowUps(await deps.repos.customers.listAll(ctx.tx), today);
+  const steps = await deps.repos.steps.listOverdue(ctx.tx, ctx.now, DIGEST_LINES);
+  const stepsTotal = steps.length < DIGEST_LINES ? steps.length : await deps.repos.steps.countOverdue(ctx.tx, ctx.now);
+  const contracts = new Map((await deps.repos.contracts.findByIds(ctx.tx, steps.map((s) => s.contractId))).map((c) => [c.id, c]));
   const approvalLines: Markup[] = [];
   for (const s of steps) {
-    const c = (await deps.repos.contracts.findById(ctx.tx, s.contractId))!;
+    const c = contracts.get(s.contractId)!;
     approvalLines.push(md`· ${c.number} ${c.title}：${deps.directory.nameOf(s.assigneeId)}，截止 ${formatDateTime(s.dueAt!, tz)}`);
   }
+  const followUps = await deps.repos.customers.listFollowUpDue(ctx.tx, today, 0, DIGEST_LINES);
+  const followUpsTotal = followUps.length < DIGEST_LINES ? followUps.length : await deps.repos.customers.countFollowUpDue(ctx.tx, today);
   const followUpLines = followUps.map((c) => md`· ${c.name}：${deps.directory.nameOf(c.ownerId)}，应于 ${c.nextFollowUpDue!}`);
   const channels = new Map<string, { approvals: boolean; followUps: boolean }>();
   const route = (kind: string, what: 'approvals' | 'followUps' | 'both') => {
@@ -116,8 +155,8 @@ export async function dailyDigest(deps: Deps, ctx: Ctx, policy: NoticePolicy): P
   const posted: string[] = [];
   for (const [channel, wants] of channels) {
     const lines = [
-      ...(wants.approvals && approvalLines.length ? [md`**超时审批 ${approvalLines.length}**`, ...approvalLines] : []),
-      ...(wants.followUps && followUpLines.length ? [md`**逾期跟进 ${followUpLines.length}**`, ...followUpLines] : []),
+      ...(wants.approvals && approvalLines.length ? [md`**超时审批 ${countOf(approvalLines.length, stepsTotal)}**`, ...approvalLines] : []),
+      ...(wants.followUps && followUpLines.length ? [md`**逾期跟进 ${countOf(followUpLines.length, followUpsTotal)}**`, ...followUpLines] : []),
     ];
     if (lines.length === 0) continue;
     await notify(deps, ctx, { kind: 'channel', channel }, `digest:${channel}:${today}`, [markdown(`每日提醒 ${today}`, mdLines(lines))]);

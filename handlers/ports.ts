@@ -304,19 +304,48 @@ export interface Repositories {
     insert(tx: Tx, code: string, c: NewCustomer): Promise<CustomerRecord>;
     findById(tx: Tx, id: number): Promise<CustomerRecord | null>;
     findByCode(tx: Tx, code: string): Promise<CustomerRecord | null>;
+    findByIds(tx: Tx, ids: readonly number[]): Promise<CustomerRecord[]>;
+    /** Every customer (tests and tools only: commands and jobs read bounded sets). */
     listAll(tx: Tx): Promise<CustomerRecord[]>;
     /** The customers owned by any of these people, by id (empty list → none). */
     listByOwners(tx: Tx, ownerIds: readonly string[]): Promise<CustomerRecord[]>;
+    /**
+     * Customers with a name or alias whose normalised form (normalizeCustomerName) is one of `keys`,
+     * owned by one of `owners` (null: anyone's).
+     */
+    findByNameKeys(tx: Tx, keys: readonly string[], owners: readonly string[] | null): Promise<CustomerRecord[]>;
+    /**
+     * At most about `limit` customers whose normalised names may be close to `key`: those containing
+     * it or contained in it, then those sharing its first or last characters. The caller decides closeness.
+     */
+    findNameCandidates(tx: Tx, key: string, owners: readonly string[] | null, limit: number): Promise<CustomerRecord[]>;
+    /** Customers whose next follow-up is due on or before `today`, by id after `afterId`, `limit` at most. */
+    listFollowUpDue(tx: Tx, today: IsoDate, afterId: number, limit: number): Promise<CustomerRecord[]>;
+    countFollowUpDue(tx: Tx, today: IsoDate): Promise<number>;
     setNextFollowUpDue(tx: Tx, id: number, due: IsoDate): Promise<void>;
   };
   contracts: {
     insert(tx: Tx, number: string, c: NewContract): Promise<ContractRecord>;
     findById(tx: Tx, id: number): Promise<ContractRecord | null>;
     findByNumber(tx: Tx, number: string): Promise<ContractRecord | null>;
+    findByIds(tx: Tx, ids: readonly number[]): Promise<ContractRecord[]>;
     listByOwner(tx: Tx, ownerId: string): Promise<ContractRecord[]>;
+    /** An owner's contracts in these states, newest first, `limit` at most. */
+    listByOwnerInStates(tx: Tx, ownerId: string, statuses: readonly ContractStatus[], limit: number): Promise<ContractRecord[]>;
+    /** How many contracts an owner has in each state. */
+    countByOwnerPerStatus(tx: Tx, ownerId: string): Promise<Partial<Record<ContractStatus, number>>>;
     listByCustomer(tx: Tx, customerId: number): Promise<ContractRecord[]>;
+    /** A customer's contracts not in these states, oldest first, `limit` at most, and how many there are. */
+    listByCustomerExcept(
+      tx: Tx,
+      customerId: number,
+      except: readonly ContractStatus[],
+      limit: number,
+    ): Promise<{ contracts: ContractRecord[]; total: number }>;
     /** Contracts in any of these states. */
     listByStatus(tx: Tx, statuses: ContractStatus[]): Promise<ContractRecord[]>;
+    /** Contracts in these states with an end date on or before `until`, by id after `afterId`, `limit` at most. */
+    listEndingBy(tx: Tx, statuses: readonly ContractStatus[], until: IsoDate, afterId: number, limit: number): Promise<ContractRecord[]>;
     /** Conditional update: applies only while the contract still has `expected` values. */
     update(
       tx: Tx,
@@ -332,8 +361,19 @@ export interface Repositories {
   steps: {
     insertMany(tx: Tx, steps: NewStep[]): Promise<ApprovalStepRecord[]>;
     findById(tx: Tx, id: number): Promise<ApprovalStepRecord | null>;
+    /**
+     * The step as last committed, for telling who won after a conditional update matched nothing
+     * (MySQL's repeatable-read snapshot would still show the step as it was when the transaction began).
+     */
+    findCommitted(tx: Tx, id: number): Promise<ApprovalStepRecord | null>;
     listByContract(tx: Tx, contractId: number): Promise<ApprovalStepRecord[]>;
-    listPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<ApprovalStepRecord[]>;
+    /** The steps of these contracts, by contract, round and seq. */
+    listByContracts(tx: Tx, contractIds: readonly number[]): Promise<ApprovalStepRecord[]>;
+    /** Pending steps of these assignees, oldest first (`limit` at most when given). */
+    listPendingForAssignees(tx: Tx, assigneeIds: string[], limit?: number): Promise<ApprovalStepRecord[]>;
+    countPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<number>;
+    /** How many pending steps are past their due time. */
+    countOverdue(tx: Tx, now: Date): Promise<number>;
     /** Pending steps whose due time has passed, oldest due first. */
     listOverdue(tx: Tx, now: Date, limit: number): Promise<ApprovalStepRecord[]>;
     /**
@@ -361,6 +401,8 @@ export interface Repositories {
     /** Many events in few statements (a scheduled job's), in order. */
     appendMany(tx: Tx, events: Omit<AuditEventRecord, 'id'>[]): Promise<void>;
     listByContract(tx: Tx, contractId: number): Promise<AuditEventRecord[]>;
+    /** A contract's events of one kind, oldest first. */
+    listByContractAndAction(tx: Tx, contractId: number, action: string): Promise<AuditEventRecord[]>;
   };
   outbox: {
     /** False when a message with the same dedupe key was already enqueued. */

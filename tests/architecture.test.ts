@@ -23,7 +23,7 @@ const RULES: [folder: string, allowed: RegExp][] = [
   // chinese-days: its static holiday table (see handlers/domain/calendar.ts for why not its functions)
   ['handlers', /^(handlers\/|package:(luxon|chinese-days\/dist\/chinese-days\.json)$)/],
   ['cards', /^(cards\/|handlers\/ports$)/],
-  ['storage', /^(storage\/|handlers\/(ports|domain\/types)$|package:(typeorm|reflect-metadata|node:.*)$)/],
+  ['storage', /^(storage\/|handlers\/(ports|domain\/types|domain\/names)$|package:(typeorm|reflect-metadata|node:.*)$)/],
 ];
 
 it.each(RULES)('%s imports only what it may', (folder, allowed) => {

@@ -3,6 +3,7 @@ import { AuditEventEntity } from './audit-event.entity';
 import { CardDeliveryEntity } from './card-delivery.entity';
 import { ContractEntity, ContractVersionEntity } from './contract.entity';
 import { CustomerEntity } from './customer.entity';
+import { CustomerNameEntity } from './customer-name.entity';
 import { FollowUpEntity } from './follow-up.entity';
 import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
 import { PersonEntity, PersonIdentityEntity } from './person.entity';
@@ -15,6 +16,7 @@ export {
   ContractEntity,
   ContractVersionEntity,
   CustomerEntity,
+  CustomerNameEntity,
   FollowUpEntity,
   InboxEntity,
   JobLeaseEntity,
@@ -30,6 +32,7 @@ export const ENTITIES = [
   PersonIdentityEntity,
   SequenceEntity,
   CustomerEntity,
+  CustomerNameEntity,
   ContractEntity,
   ContractVersionEntity,
   ApprovalStepEntity,

@@ -5,6 +5,7 @@ import { InboxClaims1764300000000 } from './1764300000000-inbox-claims';
 import { SpentSignatures1764400000000 } from './1764400000000-spent-signatures';
 import { StepNextReminder1764500000000 } from './1764500000000-step-next-reminder';
 import { OutboxRateIndex1764510000000 } from './1764510000000-outbox-rate-index';
+import { BoundedLookups1764520000000 } from './1764520000000-bounded-lookups';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   SpentSignatures1764400000000,
   StepNextReminder1764500000000,
   OutboxRateIndex1764510000000,
+  BoundedLookups1764520000000,
 ];

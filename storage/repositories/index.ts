@@ -21,6 +21,7 @@ import type {
   Tx,
 } from '../../handlers/ports';
 import { recipientKey } from '../../handlers/ports';
+import type { ContractStatus } from '../../handlers/domain/types';
 import {
   ApprovalStepEntity,
   AuditEventEntity,
@@ -28,6 +29,7 @@ import {
   ContractEntity,
   ContractVersionEntity,
   CustomerEntity,
+  CustomerNameEntity,
   FollowUpEntity,
   InboxEntity,
   JobLeaseEntity,
@@ -36,6 +38,7 @@ import {
 } from '../entities';
 import { managerOf } from '../unit-of-work';
 import { insertRows, updateIntegersById } from './bulk';
+import { nameKeys } from './customer-names';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -51,6 +54,9 @@ async function insertAndLoad<E extends ObjectLiteral, R>(
 const asCustomer = (e: CustomerEntity): CustomerRecord => e as unknown as CustomerRecord;
 const asContract = (e: ContractEntity): ContractRecord => e as unknown as ContractRecord;
 const asStep = (e: ApprovalStepEntity): ApprovalStepRecord => e as unknown as ApprovalStepRecord;
+
+const customersByIds = async (tx: Tx, ids: readonly number[]): Promise<CustomerRecord[]> =>
+  ids.length === 0 ? [] : (await managerOf(tx).find(CustomerEntity, { where: { id: In([...new Set(ids)]) }, order: { id: 'ASC' } })).map(asCustomer);
 
 export function createRepositories(): Repositories {
   return {
@@ -73,11 +79,59 @@ export function createRepositories(): Repositories {
     },
 
     customers: {
-      insert: (tx, code, c) => insertAndLoad(managerOf(tx), CustomerEntity, { ...c, code }),
+      async insert(tx, code, c) {
+        const em = managerOf(tx);
+        const customer = await insertAndLoad<CustomerEntity, CustomerRecord>(em, CustomerEntity, { ...c, code });
+        const keys = nameKeys(customer.name, customer.aliases);
+        if (keys.length) await em.insert(CustomerNameEntity, keys.map((nameKey) => ({ customerId: customer.id, nameKey })));
+        return customer;
+      },
       findById: async (tx, id) => {
         const e = await managerOf(tx).findOneBy(CustomerEntity, { id });
         return e ? asCustomer(e) : null;
       },
+      findByIds: customersByIds,
+      async findByNameKeys(tx, keys, owners) {
+        if (keys.length === 0 || owners?.length === 0) return [];
+        const q = managerOf(tx)
+          .createQueryBuilder(CustomerEntity, 'c')
+          .where('c.id IN (SELECT n.customer_id FROM customer_name n WHERE n.name_key IN (:...keys))', { keys: [...keys] });
+        if (owners) q.andWhere('c.owner_id IN (:...owners)', { owners: [...owners] });
+        return (await q.orderBy('c.id', 'ASC').take(50).getMany()).map(asCustomer);
+      },
+      async findNameCandidates(tx, key, owners, limit) {
+        if (!key || owners?.length === 0) return [];
+        const em = managerOf(tx);
+        const mysql = em.connection.options.type === 'mysql';
+        const chars = Array.from(key);
+        const part = (n: number, end: boolean) => (end ? chars.slice(-n) : chars.slice(0, n)).join('');
+        // Strongest first: containment either way, then a shared start or end (3, then 2 characters).
+        const contained = mysql ? "(n.name_key LIKE :inner OR :key LIKE CONCAT('%', n.name_key, '%'))" : "(n.name_key LIKE :inner OR :key LIKE '%' || n.name_key || '%')";
+        const patterns: [string, Record<string, string>][] = [[contained, { inner: `%${key}%`, key }]];
+        for (const n of [3, 2]) {
+          if (chars.length > n) patterns.push(['(n.name_key LIKE :start OR n.name_key LIKE :end)', { start: `${part(n, false)}%`, end: `%${part(n, true)}` }]);
+        }
+        const per = Math.max(1, Math.ceil(limit / patterns.length));
+        const ids = new Set<number>();
+        for (const [where, params] of patterns) {
+          const q = em.createQueryBuilder().select('n.customer_id', 'id').from('customer_name', 'n').where(where, params);
+          if (owners) q.andWhere('n.customer_id IN (SELECT c.id FROM customer c WHERE c.owner_id IN (:...owners))', { owners: [...owners] });
+          const rows: { id: number | string }[] = await q.orderBy('n.customer_id', 'DESC').limit(per).getRawMany();
+          for (const r of rows) ids.add(Number(r.id));
+        }
+        return customersByIds(tx, [...ids]);
+      },
+      listFollowUpDue: async (tx, today, afterId, limit) =>
+        (
+          await managerOf(tx)
+            .createQueryBuilder(CustomerEntity, 'c')
+            .where('c.next_follow_up_due IS NOT NULL AND c.next_follow_up_due <= :today AND c.id > :afterId', { today, afterId })
+            .orderBy('c.id', 'ASC')
+            .take(limit)
+            .getMany()
+        ).map(asCustomer),
+      countFollowUpDue: (tx, today) =>
+        managerOf(tx).createQueryBuilder(CustomerEntity, 'c').where('c.next_follow_up_due IS NOT NULL AND c.next_follow_up_due <= :today', { today }).getCount(),
       findByCode: async (tx, code) => {
         const e = await managerOf(tx).findOneBy(CustomerEntity, { code });
         return e ? asCustomer(e) : null;
@@ -103,12 +157,51 @@ export function createRepositories(): Repositories {
         const e = await managerOf(tx).findOneBy(ContractEntity, { number });
         return e ? asContract(e) : null;
       },
+      findByIds: async (tx, ids) =>
+        ids.length === 0 ? [] : (await managerOf(tx).find(ContractEntity, { where: { id: In([...new Set(ids)]) }, order: { id: 'ASC' } })).map(asContract),
       listByOwner: async (tx, ownerId) =>
         (await managerOf(tx).find(ContractEntity, { where: { ownerId }, order: { id: 'ASC' } })).map(asContract),
+      listByOwnerInStates: async (tx, ownerId, statuses, limit) =>
+        statuses.length === 0
+          ? []
+          : (await managerOf(tx).find(ContractEntity, { where: { ownerId, status: In([...statuses]) }, order: { id: 'DESC' }, take: limit })).map(asContract),
+      async countByOwnerPerStatus(tx, ownerId) {
+        const rows: { status: ContractStatus; n: number | string }[] = await managerOf(tx)
+          .createQueryBuilder(ContractEntity, 'c')
+          .select('c.status', 'status')
+          .addSelect('COUNT(*)', 'n')
+          .where('c.owner_id = :ownerId', { ownerId })
+          .groupBy('c.status')
+          .getRawMany();
+        return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      },
       listByCustomer: async (tx, customerId) =>
         (await managerOf(tx).find(ContractEntity, { where: { customerId }, order: { id: 'ASC' } })).map(asContract),
+      async listByCustomerExcept(tx, customerId, except, limit) {
+        const where = () => {
+          const q = managerOf(tx).createQueryBuilder(ContractEntity, 'c').where('c.customer_id = :customerId', { customerId });
+          return except.length ? q.andWhere('c.status NOT IN (:...except)', { except: [...except] }) : q;
+        };
+        const [contracts, total] = await Promise.all([where().orderBy('c.id', 'ASC').take(limit).getMany(), where().getCount()]);
+        return { contracts: contracts.map(asContract), total };
+      },
       listByStatus: async (tx, statuses) =>
         (await managerOf(tx).find(ContractEntity, { where: { status: In(statuses) }, order: { id: 'ASC' } })).map(asContract),
+      listEndingBy: async (tx, statuses, until, afterId, limit) =>
+        statuses.length === 0
+          ? []
+          : (
+              await managerOf(tx)
+                .createQueryBuilder(ContractEntity, 'c')
+                .where('c.status IN (:...statuses) AND c.end_date IS NOT NULL AND c.end_date <= :until AND c.id > :afterId', {
+                  statuses: [...statuses],
+                  until,
+                  afterId,
+                })
+                .orderBy('c.id', 'ASC')
+                .take(limit)
+                .getMany()
+            ).map(asContract),
       async update(tx, id, expected, patch) {
         const where: Record<string, unknown> = { id, version: expected.version };
         if (expected.status) where.status = expected.status;
@@ -145,17 +238,43 @@ export function createRepositories(): Repositories {
         (
           await managerOf(tx).find(ApprovalStepEntity, { where: { contractId }, order: { round: 'ASC', seq: 'ASC' } })
         ).map(asStep),
-      async listPendingForAssignees(tx, assigneeIds) {
+      async findCommitted(tx, id) {
+        const em = managerOf(tx);
+        const q = em.createQueryBuilder(ApprovalStepEntity, 's').where('s.id = :id', { id });
+        // A locking read sees the latest committed row; SQLite runs one writer at a time and has no such lock.
+        if (em.connection.options.type !== 'better-sqlite3') q.setLock('pessimistic_read');
+        const e = await q.getOne();
+        return e ? asStep(e) : null;
+      },
+      listByContracts: async (tx, contractIds) =>
+        contractIds.length === 0
+          ? []
+          : (
+              await managerOf(tx).find(ApprovalStepEntity, {
+                where: { contractId: In([...new Set(contractIds)]) },
+                order: { contractId: 'ASC', round: 'ASC', seq: 'ASC' },
+              })
+            ).map(asStep),
+      async listPendingForAssignees(tx, assigneeIds, limit) {
         if (assigneeIds.length === 0) return [];
-        const rows = await managerOf(tx)
+        const q = managerOf(tx)
           .createQueryBuilder(ApprovalStepEntity, 's')
           .where('s.status = :status', { status: 'pending' })
           .andWhere('s.assignee_id IN (:...ids)', { ids: assigneeIds })
           .orderBy('s.activated_at', 'ASC')
-          .addOrderBy('s.id', 'ASC')
-          .getMany();
-        return rows.map(asStep);
+          .addOrderBy('s.id', 'ASC');
+        if (limit !== undefined) q.take(limit);
+        return (await q.getMany()).map(asStep);
       },
+      countPendingForAssignees: async (tx, assigneeIds) =>
+        assigneeIds.length === 0
+          ? 0
+          : managerOf(tx)
+              .createQueryBuilder(ApprovalStepEntity, 's')
+              .where("s.status = 'pending' AND s.assignee_id IN (:...ids)", { ids: assigneeIds })
+              .getCount(),
+      countOverdue: (tx, now) =>
+        managerOf(tx).createQueryBuilder(ApprovalStepEntity, 's').where("s.status = 'pending' AND s.due_at <= :now", { now: now.getTime() }).getCount(),
       async listOverdue(tx, now, limit) {
         const rows = await managerOf(tx)
           .createQueryBuilder(ApprovalStepEntity, 's')
@@ -223,6 +342,11 @@ export function createRepositories(): Repositories {
       listByContract: async (tx, contractId) =>
         (await managerOf(tx).find(AuditEventEntity, {
           where: { contractId },
+          order: { id: 'ASC' },
+        })) as unknown as AuditEventRecord[],
+      listByContractAndAction: async (tx, contractId, action) =>
+        (await managerOf(tx).find(AuditEventEntity, {
+          where: { contractId, action },
           order: { id: 'ASC' },
         })) as unknown as AuditEventRecord[],
     },

@@ -9,14 +9,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chatScenarioSection } from './chat-scenario';
+import { decisionsSection } from './decisions';
 import { dingtalkStreamSection } from './dingtalk-stream';
+import { memorySection } from './memory';
 import { outboxSection } from './outbox';
 import { remindersSection } from './reminders';
 import type { BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
-const SECTIONS: BenchSection[] = [chatScenarioSection, outboxSection, dingtalkStreamSection, remindersSection];
+const SECTIONS: BenchSection[] = [
+  dingtalkStreamSection,
+  outboxSection,
+  decisionsSection,
+  remindersSection,
+  memorySection,
+  chatScenarioSection,
+];
 
 function machine(): string {
   const cpus = os.cpus();

@@ -67,7 +67,7 @@ describe('跟进 <客户>', () => {
 describe('rights before work', () => {
   it('a 12,000-character 客户 from a person without customer rights is refused with nothing looked up or compared', async () => {
     const listAll = jest.spyOn(h.app.deps.repos.customers, 'listAll');
-    const listByOwners = jest.spyOn(h.app.deps.repos.customers, 'listByOwners');
+    const listByOwners = jest.spyOn(h.app.deps.repos.customers, 'findByNameKeys');
     const findByCode = jest.spyOn(h.app.deps.repos.customers, 'findByCode');
     const close = jest.spyOn(names, 'isCloseName');
     const normalize = jest.spyOn(names, 'normalizeCustomerName');
@@ -80,17 +80,20 @@ describe('rights before work', () => {
 
   it('a name at the limit from a person without rights is looked up only among their own customers (none): no comparison at all', async () => {
     const listAll = jest.spyOn(h.app.deps.repos.customers, 'listAll');
-    const listByOwners = jest.spyOn(h.app.deps.repos.customers, 'listByOwners');
+    const exact = jest.spyOn(h.app.deps.repos.customers, 'findByNameKeys');
+    const candidates = jest.spyOn(h.app.deps.repos.customers, 'findNameCandidates');
     const close = jest.spyOn(names, 'isCloseName');
     const { reply } = await h.say('wujiu', `客户 ${'华东日报社'.repeat(40)}`);
     expect(reply).toContain('找不到客户');
     expect(listAll).not.toHaveBeenCalled();
-    expect(listByOwners).toHaveBeenCalledWith(expect.anything(), ['wujiu']);
+    expect(exact).toHaveBeenCalledWith(expect.anything(), [expect.any(String)], ['wujiu']);
+    expect(candidates).toHaveBeenCalledWith(expect.anything(), expect.any(String), ['wujiu'], expect.any(Number));
     expect(close).not.toHaveBeenCalled();
     // The spies do see the work when it is allowed: legal may read every customer.
     await h.say('wangwu', `客户 ${'华东日报社'.repeat(40)}`);
-    expect(listAll).toHaveBeenCalledTimes(1);
+    expect(candidates).toHaveBeenLastCalledWith(expect.anything(), expect.any(String), null, expect.any(Number));
     expect(close).toHaveBeenCalled();
+    expect(listAll).not.toHaveBeenCalled();
   });
 
   it('a follow-up from someone who may not log one compares nothing with other people’s customers', async () => {
