@@ -10,10 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { chatScenarioSection } from './chat-scenario';
 import type { BenchSection } from './section';
+import { wecomSection } from './wecom';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
-const SECTIONS: BenchSection[] = [chatScenarioSection];
+const SECTIONS: BenchSection[] = [chatScenarioSection, wecomSection];
 
 function machine(): string {
   const cpus = os.cpus();
