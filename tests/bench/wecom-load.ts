@@ -27,8 +27,12 @@ export interface LoadResult {
     received: number;
     /** From the last answer to the last expected reply; null when some never came. */
     backlogSeconds: number | null;
-    /** Members whose replies are not exactly one per callback of the right command. */
+    /** Members with a reply too many or of the wrong command. */
     problems: string[];
+    /** Members still missing some of their replies (none wrong) when the wait ended. */
+    membersShort: number;
+    /** Replies received per second, from the first callback sent to the last reply received. */
+    perSecond: number;
   };
 }
 
@@ -102,6 +106,7 @@ async function run(args: { url: string; list: string; replies?: 'classes' | 'cou
   const statuses: Record<string, number> = {};
   const cpuBefore = cpuMs();
   const started = performance.now();
+  const startedAt = Date.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -129,12 +134,12 @@ async function run(args: { url: string; list: string; replies?: 'classes' | 'cou
     max: latencies.at(-1) ?? NaN,
     loadCpuPercent,
   };
-  if (args.replies) result.replies = await awaitReplies(calls, sentBefore, lastAnswerAt, args.deadlineSeconds, args.replies === 'classes');
+  if (args.replies) result.replies = await awaitReplies(calls, sentBefore, startedAt, lastAnswerAt, args.deadlineSeconds, args.replies === 'classes');
   return result;
 }
 
 /** Waits until every callback has its reply (or the deadline, or 20 s without one), then checks them. */
-async function awaitReplies(calls: Prepared[], before: number, lastAnswerAt: number, deadlineSeconds: number, byClass: boolean): Promise<NonNullable<LoadResult['replies']>> {
+async function awaitReplies(calls: Prepared[], before: number, startedAt: number, lastAnswerAt: number, deadlineSeconds: number, byClass: boolean): Promise<NonNullable<LoadResult['replies']>> {
   const fake = api!;
   const deadline = lastAnswerAt + deadlineSeconds * 1000;
   let progress = { count: fake.sent.length, at: Date.now() };
@@ -163,12 +168,16 @@ async function awaitReplies(calls: Prepared[], before: number, lastAnswerAt: num
   }
   const problems: string[] = [];
   const show = (m?: Map<string, number>) => JSON.stringify(Object.fromEntries(m ?? []));
+  let short = 0;
   for (const user of new Set([...expected.keys(), ...got.keys()])) {
-    const [e, g] = [expected.get(user), got.get(user)];
-    const same = e && g && e.size === g.size && [...e].every(([k, n]) => g.get(k) === n);
-    if (!same) problems.push(`${user}: expected ${show(e)}, got ${show(g)}`);
+    const [e, g] = [expected.get(user) ?? new Map<string, number>(), got.get(user) ?? new Map<string, number>()];
+    // a reply of a kind not asked for, or one too many, is wrong; one still missing is late
+    const wrong = [...g].some(([k, n]) => n > (e.get(k) ?? 0));
+    if (wrong) problems.push(`${user}: expected ${show(e)}, got ${show(g)}`);
+    else if ([...e].some(([k, n]) => (g.get(k) ?? 0) < n)) short++;
   }
-  return { expected: calls.length, received: sent.length, backlogSeconds, problems };
+  const perSecond = sent.length ? (1000 * sent.length) / Math.max(1, sent.at(-1)!.at - startedAt) : 0;
+  return { expected: calls.length, received: sent.length, backlogSeconds, problems, membersShort: short, perSecond };
 }
 
 const commands: Record<string, (args: any) => unknown> = {
