@@ -90,6 +90,8 @@ interface Row {
   warmupProblems?: string;
   rss?: { idle: number; peak: number; after: number };
   cpuMsPerCallback?: number;
+  /** The server's CPU time over the wall time of the burst and the replies, in % of one core. */
+  cpuUse?: number;
   note?: string;
 }
 
@@ -157,7 +159,8 @@ async function freshDatabase(url: string): Promise<string | null> {
 }
 
 class WecomBench {
-  private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-bench-wecom-'));
+  /** BENCH_WECOM_TMPDIR: where the SQLite files go (e.g. /dev/shm, to see the figures without fsync costs). */
+  private readonly dir = fs.mkdtempSync(path.join(process.env.BENCH_WECOM_TMPDIR ?? os.tmpdir(), 'contract-bot-bench-wecom-'));
   private readonly load = new LoadChild();
   private readonly rows: Row[] = [];
   private profile?: string;
@@ -180,9 +183,12 @@ class WecomBench {
       }
     }, 100);
     const cpuBefore = cpuSeconds(pid);
+    const wallBefore = Date.now();
     try {
       row.result = await this.load.rpc<LoadResult>('run', { url, list: 'measured', replies, deadlineSeconds: REPLY_WAIT_SECONDS });
-      row.cpuMsPerCallback = ((cpuSeconds(pid) - cpuBefore) * 1000) / row.result.callbacks;
+      const cpu = cpuSeconds(pid) - cpuBefore;
+      row.cpuMsPerCallback = (cpu * 1000) / row.result.callbacks;
+      row.cpuUse = (100 * cpu) / ((Date.now() - wallBefore) / 1000);
       await sleep(1000);
       row.rss = { idle, peak: Math.max(peak, rssMb(pid)), after: rssMb(pid) };
     } finally {
@@ -191,7 +197,7 @@ class WecomBench {
     const r = row.result;
     console.log(
       `${row.name}: ${fixed(r.acceptedPerSecond, 0)} accepted/s, p50 ${fixed(r.p50)} ms, p99 ${fixed(r.p99)} ms, ${JSON.stringify(r.statuses)}, ` +
-        `server CPU ${fixed(row.cpuMsPerCallback, 2)} ms/callback, load generator ${fixed(r.loadCpuPercent, 0)}% CPU` +
+        `server CPU ${fixed(row.cpuMsPerCallback, 2)} ms/callback (${fixed(row.cpuUse, 0)}% of a core), load generator ${fixed(r.loadCpuPercent, 0)}% CPU` +
         (r.replies ? `; replies ${r.replies.received}/${r.replies.expected}, backlog ${fixed(r.replies.backlogSeconds ?? NaN)} s, ${r.replies.problems.length} members wrong, ${r.replies.membersShort} short` : ''),
     );
   }
@@ -209,6 +215,7 @@ class WecomBench {
 
   /** The compiled bot (what `npm start` runs) on a fresh database, replying to the fake WeCom. */
   private async bot(key: string, name: string, databaseUrl: string, nodeArgs: string[] = []): Promise<Row> {
+    const profiling = nodeArgs.includes('--cpu-prof');
     const row: Row = { key, name };
     const { baseUrl } = await this.load.rpc<{ baseUrl: string }>('fake-start');
     const folder = fs.mkdtempSync(path.join(this.dir, `${key}-`));
@@ -253,7 +260,8 @@ class WecomBench {
     try {
       await this.measure(row, bot!.pid, url, 'classes');
     } finally {
-      const stopped = await bot!.stop();
+      // A profile is written only on a clean exit, which waits for the backlog: give it time.
+      const stopped = await bot!.stop(profiling ? 180_000 : 10_000);
       // With replies still owed, SIGTERM waits for them (background.idle): a kill then is expected.
       const owed = row.result?.replies?.backlogSeconds === null;
       if (stopped.killed || stopped.code !== 0) row.note = owed ? 'killed on stop (still delivering)' : `did not stop cleanly: ${JSON.stringify(stopped)}`;
@@ -351,7 +359,7 @@ class WecomBench {
       r.result ? `${fixed(r.result.p50)} / ${fixed(r.result.p99)} / ${fixed(r.result.max, 0)}` : '—',
       r.result?.replies ? (r.result.replies.backlogSeconds === null ? `incomplete after ${REPLY_WAIT_SECONDS} s` : `${fixed(r.result.replies.backlogSeconds)} s`) : '—',
       r.rss ? `${mb(r.rss.idle)} / ${mb(r.rss.peak)} / ${mb(r.rss.after)}` : '—',
-      fixed(r.cpuMsPerCallback ?? NaN, 2),
+      r.cpuMsPerCallback === undefined ? '—' : `${fixed(r.cpuMsPerCallback, 2)} (${fixed(r.cpuUse, 0)}%)`,
       r.result ? `${fixed(r.result.loadCpuPercent, 0)}%` : '—',
       correctness(r),
     ]);
@@ -368,9 +376,9 @@ class WecomBench {
       '',
       `Load average of the machine (1 min, ${os.cpus().length} cores) when the section started: ${fixed(this.loadAtStart)}; when it ended: ${fixed(os.loadavg()[0]!)}. Pinned processes share their core with whatever else runs there, so absolute figures move with it; the ratios are measured minutes apart on the same cores.`,
       '',
-      table(['target', 'accepted/s', 'answer p50 / p99 / max ms', 'all replies after the last answer', 'RSS idle / peak / after MB', 'server CPU ms per callback', 'load generator CPU', 'correctness'], rows),
+      table(['target', 'accepted/s', 'answer p50 / p99 / max ms', 'all replies after the last answer', 'RSS idle / peak / after MB', 'server CPU ms per callback (% of a core)', 'load generator CPU', 'correctness'], rows),
       '',
-      '"Accepted/s": callbacks answered 200 per second of the burst. "Server CPU per callback": the server process\'s user + system time (from `/proc`) over the burst and, for the bot and the peer, until the last reply, divided by 10,000. "Load generator CPU": the load generator\'s share of its core during the burst (near 100% means the generator, not the server, set the pace). RSS is sampled every 100 ms: before the burst (after the warm-up), its peak, and 1 s after the last reply.',
+      '"Accepted/s": callbacks answered 200 per second of the burst. "Server CPU per callback": the server process\'s user + system time (from `/proc`) over the burst and, for the bot and the peer, until the last reply (or the end of the wait), divided by 10,000; in brackets that time over the wall-clock time, in % of one core (well under 100%: the server was waiting, not computing). "Load generator CPU": the load generator\'s share of its core during the burst (near 100% means the generator, not the server, set the pace). RSS is sampled every 100 ms: before the burst (after the warm-up), its peak, and 1 s after the last reply.',
       '',
       table(['target', 'figure', 'verdict'], checks.map(([what, figure, ok]) => [what, figure, verdict(ok)])),
       '',
@@ -401,7 +409,7 @@ function describe(): string {
     '**Targets**:',
     '- (a) a plain Koa handler answering 200 without reading the body: the HTTP ceiling;',
     "- (b) the crypto path, no storage: Koa, the body read as the bot reads it, the envelope parsed, the signature verified, AES-256-CBC decrypted, the message parsed and normalised, with the bot's own functions (`bot/wecom/*`);",
-    "- (c) the durable anchor: (b) plus one insert per callback into an inbox table (unique delivery key) of a SQLite file with the bot's better-sqlite3 settings (WAL, foreign keys, 10 s busy timeout, default `synchronous`), answered after the commit;",
+    "- (c) the durable anchor: (b) plus one insert per callback into an inbox table (unique delivery key) of a SQLite file with the bot's better-sqlite3 settings (WAL, foreign keys, 10 s busy timeout, `synchronous` left at FULL as on this branch's bot connection: every commit waits for its fsync), answered after the commit;",
     '- (d) the bot: the compiled entry point (`.bench-build/bot/main.js`, what `npm start` runs, as `npm run soak` starts it) on a fresh database, with a policy of 1,000 members (the soak\'s directory, quiet hours on so that only replies go out), `LOG_LEVEL=info`, sending its replies to the fake WeCom; "all replies" is the time from the last answer until the 10,000th reply reached the fake WeCom. The bot listens on every interface (it has no host setting); the load goes to 127.0.0.1. Its callback window is raised to 3,600 s (`WECOM_CALLBACK_WINDOW_SECONDS`) because the requests are signed once, before the first target;',
     `- (e) the peer: ${PEER_NAME}, the Koishi WeCom adapter, installed at bench time with \`npm install --prefix .bench-peers/wecom ${PEER_PACKAGES.join(' ')}\` (outside the project's dependencies; .bench-peers/ is ignored by git), run as a Satori app with the cordis HTTP server plugin (Koa + koa-body) and its HTTP client, answering each message with one text through \`message/send\` of the fake WeCom (which accepts the string \`agentid\` it sends). It verifies the signature and decrypts with \`@wecom/crypto\` (without checking the corp id) and parses with xml2js.`,
   ].join('\n');
@@ -418,7 +426,7 @@ function gapAnalysis(rows: Row[], profile?: string): string[] {
   const out = [
     '### Where the time goes, and what would close the gap',
     '',
-    `Per callback the server under test spent ${fixed(cpu('plain'), 2)} ms of CPU for the plain handler, ${fixed(cpu('crypto'), 2)} ms with the crypto path, ${fixed(cpu('anchor'), 2)} ms with the durable insert, and the bot ${fixed(cpu('bot'), 2)} ms (accepting, processing the command, queueing the reply in the outbox, delivering it), ${fixed(cpu('bot') / cpu('anchor'), 1)}× the anchor. The anchor is not CPU-bound: it waits for each commit's fsync (WAL, default \`synchronous\`). The bot is one process on one event loop: the accepts and the background work that turns earlier callbacks into replies share one core, so under a burst the accept rate is what the background work leaves, and each answer waits in the same queue (hence the p99). Replies went out at ${fixed(replyRate, 0)}/s; every reply within 15 s of the last answer needs ${fixed(neededRate, 0)}/s at this accept rate, i.e. at most ${fixed(1000 / neededRate, 1)} ms of CPU per callback on one core for everything the bot does.`,
+    `Per callback the server under test spent ${fixed(cpu('plain'), 2)} ms of CPU for the plain handler, ${fixed(cpu('crypto'), 2)} ms with the crypto path, ${fixed(cpu('anchor'), 2)} ms with the durable insert, and the bot ${fixed(cpu('bot'), 2)} ms (accepting, processing the command, queueing the reply in the outbox, delivering it), ${fixed(cpu('bot') / cpu('anchor'), 1)}× the anchor. The anchor is not CPU-bound (${fixed(get('anchor')?.cpuUse ?? NaN, 0)}% of its core): it waits for each commit's fsync (WAL, \`synchronous\` FULL). Nor was the bot (${fixed(get('bot')?.cpuUse ?? NaN, 0)}% of its core over the burst and the replies): it waits too, and with the same settings each of its commits waits for an fsync — it makes several per callback (accept, process, queue the reply, mark it sent), one at a time on its one connection. The bot is one process on one event loop: the accepts and the background work that turns earlier callbacks into replies share one core, so under a burst the accept rate is what the background work leaves, and each answer waits in the same queue (hence the p99). Replies went out at ${fixed(replyRate, 0)}/s; every reply within 15 s of the last answer needs ${fixed(neededRate, 0)}/s at this accept rate, i.e. at most ${fixed(1000 / neededRate, 1)} ms of CPU per callback on one core for everything the bot does.`,
     '',
   ];
   if (profile) {
