@@ -197,7 +197,7 @@ class WecomBench {
     const r = row.result;
     console.log(
       `${row.name}: ${fixed(r.acceptedPerSecond, 0)} accepted/s, p50 ${fixed(r.p50)} ms, p99 ${fixed(r.p99)} ms, ${JSON.stringify(r.statuses)}, ` +
-        `server CPU ${fixed(row.cpuMsPerCallback, 2)} ms/callback (${fixed(row.cpuUse, 0)}% of a core), load generator ${fixed(r.loadCpuPercent, 0)}% CPU` +
+        `server CPU ${fixed(row.cpuMsPerCallback, 2)} ms/callback (${fixed(row.cpuUse ?? NaN, 0)}% of a core), load generator ${fixed(r.loadCpuPercent, 0)}% CPU` +
         (r.replies ? `; replies ${r.replies.received}/${r.replies.expected}, backlog ${fixed(r.replies.backlogSeconds ?? NaN)} s, ${r.replies.problems.length} members wrong, ${r.replies.membersShort} short` : ''),
     );
   }
@@ -359,7 +359,7 @@ class WecomBench {
       r.result ? `${fixed(r.result.p50)} / ${fixed(r.result.p99)} / ${fixed(r.result.max, 0)}` : '—',
       r.result?.replies ? (r.result.replies.backlogSeconds === null ? `incomplete after ${REPLY_WAIT_SECONDS} s` : `${fixed(r.result.replies.backlogSeconds)} s`) : '—',
       r.rss ? `${mb(r.rss.idle)} / ${mb(r.rss.peak)} / ${mb(r.rss.after)}` : '—',
-      r.cpuMsPerCallback === undefined ? '—' : `${fixed(r.cpuMsPerCallback, 2)} (${fixed(r.cpuUse, 0)}%)`,
+      r.cpuMsPerCallback === undefined ? '—' : `${fixed(r.cpuMsPerCallback, 2)} (${fixed(r.cpuUse ?? NaN, 0)}%)`,
       r.result ? `${fixed(r.result.loadCpuPercent, 0)}%` : '—',
       correctness(r),
     ]);
