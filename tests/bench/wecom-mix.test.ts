@@ -9,6 +9,7 @@ import { FakeWecom } from '../fakes/wecom';
 import { SETTINGS, startRig, stopRig } from '../support/wecom-rig';
 import { MEMBERS, MIX, PER_MEMBER, classify, plan, textOf } from './wecom-mix';
 import { fileOf, summariseProfile } from './wecom-profile';
+import { gapAnalysis } from './wecom';
 
 describe('the planned callbacks', () => {
   const calls = plan(MEMBERS * PER_MEMBER);
@@ -107,6 +108,32 @@ describe('the profile summary', () => {
       expect(fileOf('node:internal/streams/readable', 'read')).toBe('node:internal/streams/…');
       expect(fileOf('node:internal/deps/undici/undici', 'fetch')).toBe('node:internal/deps/undici');
       expect(fileOf('', '(garbage collector)')).toBe('(garbage collector)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the gap analysis', () => {
+  it('summarises the profile and names statement preparation when it costs', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wecom-gap-'));
+    const file = path.join(dir, 'bot.cpuprofile');
+    const frame = (id: number, functionName: string, url: string) => ({ id, callFrame: { functionName, url, lineNumber: 3 } });
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        nodes: [frame(1, 'prepare', 'file:///w/node_modules/better-sqlite3/lib/methods/wrappers.js'), frame(2, 'query', 'file:///w/node_modules/typeorm/q.js')],
+        samples: [1, 2, 2, 2],
+        timeDeltas: [1000, 1000, 1000, 1000],
+      }),
+    );
+    const row = (key: string, cpuMsPerCallback: number) => ({ key, name: key, cpuMsPerCallback, cpuUse: 50 });
+    try {
+      const text = gapAnalysis([row('plain', 0.1), row('crypto', 0.3), row('anchor', 0.4), row('bot', 3)], file).join('\n');
+      expect(text).toContain('7.5× the anchor');
+      expect(text).toContain('| typeorm | 3 | 75.0% |');
+      expect(text).toContain("better-sqlite3's `prepare` takes 25.0%");
+      expect(gapAnalysis([row('bot', 3)]).join('\n')).toContain('BENCH_PROFILE=1');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -45,7 +45,7 @@ export function layerOf(file: string): string {
   return 'other packages (koa, @koa/router, fast-xml-parser, zod, …)';
 }
 
-export function summariseProfile(file: string, top = 12): { markdown: string; busyMs: number; layers: Map<string, number> } {
+export function summariseProfile(file: string, top = 12): { markdown: string; busyMs: number; layers: Map<string, number>; functions: Map<string, number> } {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMs = new Map<number, number>();
@@ -81,5 +81,5 @@ export function summariseProfile(file: string, top = 12): { markdown: string; bu
     '',
     table(['function', 'self ms', 'share of busy'], rows(functions)),
   ].join('\n');
-  return { markdown, busyMs, layers };
+  return { markdown, busyMs, layers, functions };
 }

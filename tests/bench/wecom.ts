@@ -83,7 +83,7 @@ class LoadChild {
   }
 }
 
-interface Row {
+export interface Row {
   key: string;
   name: string;
   result?: LoadResult;
@@ -427,7 +427,7 @@ function describe(): string {
   ].join('\n');
 }
 
-function gapAnalysis(rows: Row[], profile?: string): string[] {
+export function gapAnalysis(rows: Row[], profile?: string): string[] {
   const get = (key: string) => rows.find((r) => r.key === key);
   const cpu = (key: string) => get(key)?.cpuMsPerCallback ?? NaN;
   const bot = get('bot')?.result;
@@ -441,8 +441,10 @@ function gapAnalysis(rows: Row[], profile?: string): string[] {
     `Per callback the server under test spent ${fixed(cpu('plain'), 2)} ms of CPU for the plain handler, ${fixed(cpu('crypto'), 2)} ms with the crypto path, ${fixed(cpu('anchor'), 2)} ms with the durable insert, and the bot ${fixed(cpu('bot'), 2)} ms (accepting, processing the command, queueing the reply in the outbox, delivering it), ${fixed(cpu('bot') / cpu('anchor'), 1)}× the anchor. The anchor is not CPU-bound (${fixed(get('anchor')?.cpuUse ?? NaN, 0)}% of its core): it waits for each commit's fsync (WAL, \`synchronous\` FULL). Nor was the bot (${fixed(get('bot')?.cpuUse ?? NaN, 0)}% of its core over the burst and the replies): it waits too, and with the same settings each of its commits waits for an fsync — it makes several per callback (accept, process, queue the reply, mark it sent), one at a time on its one connection. The bot is one process on one event loop: the accepts and the background work that turns earlier callbacks into replies share one core, so under a burst the accept rate is what the background work leaves, and each answer waits in the same queue (hence the p99). Replies went out at ${fixed(replyRate, 0)}/s; every reply within 15 s of the last answer needs ${fixed(neededRate, 0)}/s at this accept rate, i.e. at most ${fixed(1000 / neededRate, 1)} ms of CPU per callback on one core for everything the bot does.`,
     '',
   ];
+  let prepareShare = NaN;
   if (profile) {
-    const { markdown } = summariseProfile(profile);
+    const { markdown, functions, busyMs } = summariseProfile(profile);
+    prepareShare = (100 * [...functions].filter(([f]) => f.startsWith('`prepare` better-sqlite3')).reduce((t, [, ms]) => t + ms, 0)) / busyMs;
     out.push('Profile of the bot (`node --cpu-prof`, a separate run of (d) on SQLite, the whole process life: start-up, warm-up, the burst and the replies):', '', markdown, '');
   } else {
     out.push('`BENCH_PROFILE=1 BENCH_ONLY=wecom npm run bench` adds a run of (d) under `node --cpu-prof` and summarises it here by layer, file and function.', '');
@@ -454,8 +456,13 @@ function gapAnalysis(rows: Row[], profile?: string): string[] {
     '- **Accepts before background work**: processing reads accepted events from the inbox table in small batches and yields between them, so a burst of callbacks is answered first (p99 near the anchor\'s) and the backlog drains after; the accept rate then no longer pays for processing.',
     '- **Delivery in batches, concurrently**: replies leave the outbox several at a time over a kept-alive connection instead of one `deliverDue` run per event, so the backlog drains at the rate processing allows.',
     '- **Cheaper processing per command**: fewer queries per command (the directory and policy look-ups are the same for every callback from a member) — the profile above shows how much of the busy time is typeorm and SQLite.',
-    '',
   );
+  if (prepareShare > 2) {
+    out.push(
+      `- **Statements prepared once**: better-sqlite3's \`prepare\` takes ${fixed(prepareShare)}% of the busy time, so statements are prepared again and again: typeorm keeps 100 prepared statements (FIFO, option \`statementCacheSize\`) on its one SQLite connection, fewer than the distinct statement texts the bot runs (likely; a larger cache would tell).`,
+    );
+  }
+  out.push('');
   return out;
 }
 
