@@ -15,10 +15,12 @@ import { memorySection } from './memory';
 import { outboxSection } from './outbox';
 import { remindersSection } from './reminders';
 import type { BenchSection } from './section';
+import { wecomSection } from './wecom';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 
 const SECTIONS: BenchSection[] = [
+  wecomSection,
   dingtalkStreamSection,
   outboxSection,
   decisionsSection,

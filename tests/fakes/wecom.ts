@@ -21,6 +21,11 @@ export interface FakeWecomOptions {
   callbackUrl?: string;
   tokenTtlSeconds?: number;
   now?: () => number;
+  /**
+   * Accept `agentid` sent as a string ("1000002"), as some SDKs do (the Koishi adapter sends its
+   * configured AgentID string); the doc shows a number. Off by default: the bot must send a number.
+   */
+  acceptAgentIdAsString?: boolean;
 }
 
 export interface SentMessage {
@@ -136,7 +141,8 @@ export class FakeWecom {
         this.refusedDuringOutage.push(this.now());
         return answer({ errcode: -1, errmsg: 'system busy' });
       }
-      if (body.agentid !== this.opts.agentId) return answer({ errcode: 40056, errmsg: 'invalid agentid' });
+      const agentOk = body.agentid === this.opts.agentId || (this.opts.acceptAgentIdAsString && body.agentid === String(this.opts.agentId));
+      if (!agentOk) return answer({ errcode: 40056, errmsg: 'invalid agentid' });
       const msgtype = String(body.msgtype);
       const card = body.template_card as { card_type?: string; task_id?: string; button_list?: unknown[]; horizontal_content_list?: unknown[] } | undefined;
       if (msgtype === 'template_card') {
@@ -152,6 +158,11 @@ export class FakeWecom {
       if (responseCode) this.codes.set(responseCode, { issuedAt: this.now(), used: false, touser });
       this.sent.push({ at: this.now(), touser, msgtype, body, responseCode });
       return answer({ errcode: 0, errmsg: 'ok', invaliduser: '', msgid: `msg-${this.seq}`, ...(responseCode ? { response_code: responseCode } : {}) });
+    }
+    if (url.pathname === '/cgi-bin/agent/get') {
+      // The app's details (doc 90227); SDKs ask for them when they connect.
+      if (Number(url.searchParams.get('agentid')) !== this.opts.agentId) return answer({ errcode: 40056, errmsg: 'invalid agentid' });
+      return answer({ errcode: 0, errmsg: 'ok', agentid: this.opts.agentId, name: 'contract-bot', square_logo_url: '', description: '', close: 0 });
     }
     if (url.pathname === '/cgi-bin/message/update_template_card') {
       const code = this.codes.get(String(body.response_code));

@@ -37,9 +37,14 @@ export class BotProcess {
     );
   }
 
-  static start(script: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string): BotProcess {
-    // SOAK_BOT_NODE_ARGS: Node options for the bot, to look into a failure (e.g. `--cpu-prof`).
-    const nodeArgs = process.env.SOAK_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  /** `nodeArgs`: Node options for the bot; by default SOAK_BOT_NODE_ARGS, to look into a failure (e.g. `--cpu-prof`). */
+  static start(
+    script: string,
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+    logFile: string,
+    nodeArgs: string[] = process.env.SOAK_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+  ): BotProcess {
     const child = spawn(process.execPath, [...nodeArgs, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     return new BotProcess(child, logFile);
   }
