@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { bindNumberParameters } from './sqlite-parameters';
 
 export type DatabaseKind = 'sqlite' | 'postgres' | 'mysql';
 
@@ -80,6 +81,9 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
         // Commits are fsynced only where it matters: see SqliteUnitOfWork (unit-of-work.ts).
         prepareDatabase: (db: { pragma(source: string): unknown }) => void db.pragma('synchronous = NORMAL'),
         timeout: 10_000, // busy timeout: another process may hold the write lock for a moment
+        // The bot's distinct statements (with numbers bound: see sqlite-parameters.ts) fit, so each
+        // is prepared once; TypeORM's default keeps 100.
+        statementCacheSize: 1000,
       };
     case 'postgres':
       return { ...common, type: 'postgres', url: target.location };
@@ -102,6 +106,7 @@ export async function openDatabase(url: string): Promise<{ dataSource: DataSourc
     const reason = withoutSecretsOf(url, String((error as Error)?.message ?? error)).split('\n')[0];
     throw new DatabaseConfigError(`DATABASE_URL: cannot open ${where} (${reason}); check the address, the credentials and that the database is running${target.kind === 'sqlite' ? ', or choose a writable path' : ''}`);
   }
+  if (target.kind === 'sqlite') bindNumberParameters(dataSource);
   await dataSource.runMigrations({ transaction: 'each' });
   return { dataSource, kind: target.kind };
 }

@@ -11,7 +11,7 @@ const MAX_PARAMETERS = 30_000;
 
 
 /**
- * Inserts rows in as few statements as the parameter limit allows. With `ignoreDuplicates`, a row
+ * Inserts rows in as few statements as the parameter limit allows; returns how many were inserted. With `ignoreDuplicates`, a row
  * whose unique key exists already is skipped (as the single-row enqueue does), never an error.
  */
 export async function insertRows(
@@ -20,7 +20,8 @@ export async function insertRows(
   columns: string[],
   rows: Value[][],
   options: { ignoreDuplicates?: boolean } = {},
-): Promise<void> {
+): Promise<number> {
+  let inserted = 0;
   const kind = em.connection.options.type;
   const quote = (name: string) => em.connection.driver.escape(name);
   const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
@@ -40,7 +41,19 @@ export async function insertRows(
       kind === 'mysql'
         ? `INSERT ${ignore ? 'IGNORE ' : ''}INTO ${into} VALUES ${tuples.join(', ')}`
         : `INSERT INTO ${into} VALUES ${tuples.join(', ')}${ignore ? ' ON CONFLICT DO NOTHING' : ''}`;
-    await em.query(sql, params);
+    inserted += await affectedBy(em, sql, params);
+  }
+  return inserted;
+}
+
+/** Runs a write and returns how many rows it changed (each driver reports it its own way; TypeORM unifies it). */
+async function affectedBy(em: EntityManager, sql: string, params: Value[]): Promise<number> {
+  const runner = em.queryRunner ?? em.connection.createQueryRunner();
+  try {
+    const result = (await runner.query(sql, params, true)) as { affected?: number };
+    return result.affected ?? 0;
+  } finally {
+    if (!em.queryRunner) await runner.release();
   }
 }
 

@@ -17,6 +17,7 @@ import type {
   OutboxRecord,
   OutboxStatus,
   OutboxStore,
+  OutgoingMessage,
   Repositories,
   Tx,
 } from '../../handlers/ports';
@@ -57,6 +58,13 @@ const asStep = (e: ApprovalStepEntity): ApprovalStepRecord => e as unknown as Ap
 
 const customersByIds = async (tx: Tx, ids: readonly number[]): Promise<CustomerRecord[]> =>
   ids.length === 0 ? [] : (await managerOf(tx).find(CustomerEntity, { where: { id: In([...new Set(ids)]) }, order: { id: 'ASC' } })).map(asCustomer);
+
+const OUTBOX_INSERT_COLUMNS = ['dedupe_key', 'recipient', 'views', 'urgent', 'updates_card', 'recipient_key', 'status', 'attempts', 'next_attempt_at', 'created_at'];
+
+/** An outbox row as the entity's columns store it (JSON text, epoch milliseconds). */
+const outboxRow = (m: OutgoingMessage, now: Date) => [
+  m.dedupeKey, JSON.stringify(m.to), JSON.stringify(m.views), m.urgent ?? false, m.updatesCard ?? null, recipientKey(m.to), 'pending', 0, now.getTime(), now.getTime(),
+];
 
 export function createRepositories(): Repositories {
   return {
@@ -352,37 +360,12 @@ export function createRepositories(): Repositories {
     },
 
     outbox: {
-      async enqueue(tx, message, now) {
-        const em = managerOf(tx);
-        if (await em.existsBy(OutboxEntity, { dedupeKey: message.dedupeKey })) return false;
-        await em
-          .createQueryBuilder()
-          .insert()
-          .into(OutboxEntity)
-          .values({
-            dedupeKey: message.dedupeKey,
-            recipient: message.to as never,
-            views: message.views,
-            urgent: message.urgent ?? false,
-            updatesCard: message.updatesCard ?? null,
-            recipientKey: recipientKey(message.to),
-            status: 'pending',
-            attempts: 0,
-            nextAttemptAt: now,
-            createdAt: now,
-          })
-          .orIgnore() // a concurrent instance may have enqueued the same key a moment ago
-          .execute();
-        return true;
-      },
+      // One statement per message: no existence check, no read-back (a decision queues four).
+      enqueue: async (tx, message, now) => (await insertRows(managerOf(tx), 'outbox', OUTBOX_INSERT_COLUMNS, [outboxRow(message, now)], { ignoreDuplicates: true })) === 1,
       async enqueueMany(tx, messages, now) {
-        // The rows enqueue writes, in one INSERT per few thousand; a key already there is skipped.
-        const at = now.getTime();
-        const rows = messages.map((m) => [
-          m.dedupeKey, JSON.stringify(m.to), JSON.stringify(m.views), m.urgent ?? false, m.updatesCard ?? null, recipientKey(m.to), 'pending', 0, at, at,
-        ]);
-        const columns = ['dedupe_key', 'recipient', 'views', 'urgent', 'updates_card', 'recipient_key', 'status', 'attempts', 'next_attempt_at', 'created_at'];
-        await insertRows(managerOf(tx), 'outbox', columns, rows, { ignoreDuplicates: true });
+        // In one INSERT per few thousand; a key already there is skipped (a concurrent instance may
+        // have enqueued the same key a moment ago).
+        await insertRows(managerOf(tx), 'outbox', OUTBOX_INSERT_COLUMNS, messages.map((m) => outboxRow(m, now)), { ignoreDuplicates: true });
       },
       status: (tx, now) => outboxStatus(tx, now),
     },

@@ -13,7 +13,7 @@ import { parsePolicy } from '../../bot/config';
 import type { CardActionEvent } from '../../bot/events';
 import { silentLogger } from '../../bot/logger';
 import type { Notifier } from '../../handlers/ports';
-import { bindNumbers, bindNumbersWanted } from './bind-numbers';
+import { inlineNumbers, inlineNumbersWanted } from './inline-numbers';
 import { fixed, percentile, table, type BenchSection } from './section';
 import { contractNumber, contractRow, customerRow, insertRows, setSequence, stepRow } from './seed';
 
@@ -98,9 +98,9 @@ interface Result {
   sameStep: { decisions: number; audits: number; alreadyDecided: number; others: number; ms: number };
 }
 
-async function measure(name: string, url: string, bind: boolean): Promise<Result> {
+async function measure(name: string, url: string, inline: boolean): Promise<Result> {
   const app = await createApp({ databaseUrl: url, policy, notifier: sink, clock, log: silentLogger });
-  if (bind) bindNumbers(app.dataSource);
+  if (inline) inlineNumbers(app.dataSource);
   try {
     const total = CONTRACTS + 1;
     await seed(app.dataSource, total);
@@ -170,8 +170,8 @@ load average was 9–11 during these runs, and the same code did 280/s at a quie
 A --cpu-prof of the SQLite run: 64% of the CPU in TypeORM (query building, alias handling, entity hydration), 12% in
 better-sqlite3 (10% preparing statements: TypeORM's SQLite driver inlines every number into the SQL text, so nearly every
 statement misses the statement cache), 5% luxon, under 5% in the bot's own code (handlers, views, dispatch). What would close
-the gap: bind numbers instead of inlining them (the "numbers bound" row: a bench-only switch, tests/bench/bind-numbers.ts;
-the real fix belongs in storage/data-source.ts), fewer transactions and statements per event in the dispatch path (helper
+the gap: bind numbers instead of inlining them (done: storage/sqlite-parameters.ts; the "numbers inlined" row puts the old
+way back for comparison), fewer transactions and statements per event in the dispatch path (helper
 hotpath: group-committed accepts), and an outbox insert without the exists check and read-back (INSERT … ON CONFLICT DO NOTHING
 alone); then plain SQL instead of the query builder for the few hot repository calls.`;
 
@@ -187,21 +187,21 @@ export const decisionsSection: BenchSection = {
   async run() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-decisions-'));
     const targets: [string, string | undefined, boolean][] = [
-      ['SQLite file (WAL)', `sqlite:${path.join(dir, 'decisions.sqlite')}`, bindNumbersWanted()],
-      ['SQLite file, numbers bound (experiment)', `sqlite:${path.join(dir, 'decisions-bound.sqlite')}`, true],
+      ['SQLite file (WAL)', `sqlite:${path.join(dir, 'decisions.sqlite')}`, inlineNumbersWanted()],
+      ['SQLite file, numbers inlined in the SQL as before', `sqlite:${path.join(dir, 'decisions-inlined.sqlite')}`, true],
       ['PostgreSQL', process.env.BENCH_POSTGRES_URL, false],
       ['MySQL/MariaDB', process.env.BENCH_MYSQL_URL, false],
     ];
     const results: Result[] = [];
     try {
-      for (const [name, url, bind] of targets) {
+      for (const [name, url, inline] of targets) {
         if (!url) continue;
         const usable = url.startsWith('sqlite') ? url : await fresh(url);
         if (!usable) {
           console.log(`${name}: unreachable, skipped`);
           continue;
         }
-        const r = await measure(name, usable, bind);
+        const r = await measure(name, usable, inline);
         console.log(`${name}: ${fixed(r.perSecond, 0)} decisions/s, p99 ${fixed(r.p99)} ms; per click ${describe(r.statements)}; same step: ${JSON.stringify(r.sameStep)}`);
         results.push(r);
       }

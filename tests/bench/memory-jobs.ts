@@ -10,7 +10,7 @@ import { parsePolicy } from '../../bot/config';
 import { silentLogger } from '../../bot/logger';
 import type { Notifier } from '../../handlers/ports';
 import { botJobs } from '../../schedules/jobs';
-import { bindNumbers, bindNumbersWanted } from './bind-numbers';
+import { inlineNumbers, inlineNumbersWanted } from './inline-numbers';
 
 const [file, policyFile] = process.argv.slice(2);
 const mb = (n: number) => Math.round((n / 2 ** 20) * 10) / 10;
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const policy = parsePolicy(fs.readFileSync(policyFile!, 'utf8'), policyFile!);
   const now = new Date('2026-11-23T02:00:00Z'); // Monday 10:00 in Shanghai: the weekly digest runs too
   const app = await createApp({ databaseUrl: `sqlite:${file}`, policy, notifier: sink, clock: { now: () => now }, log: silentLogger });
-  if (bindNumbersWanted()) bindNumbers(app.dataSource);
+  if (inlineNumbersWanted()) inlineNumbers(app.dataSource);
   const before = process.memoryUsage();
   let peakRss = before.rss;
   let peakHeap = before.heapUsed;
