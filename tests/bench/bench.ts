@@ -54,10 +54,17 @@ async function main(): Promise<void> {
   }
   const parts: string[] = [];
   const headlines: string[] = [];
+  const failed: string[] = [];
   for (const section of chosen) {
     console.log(`\n=== ${section.title} (${section.name}) ===`);
     const started = Date.now();
-    const result = await section.run();
+    // A section that fails is recorded as failed (with its error) and the others still run.
+    const result = await section.run().catch((error: unknown) => {
+      failed.push(section.name);
+      console.error(error);
+      const message = String((error as Error)?.stack ?? error).split('\n').slice(0, 6).join('\n');
+      return { markdown: `**This section failed** in this run:\n\n\`\`\`\n${message}\n\`\`\``, headlines: [`${section.title}: failed in this run`] };
+    });
     parts.push(`## ${section.title}\n\n${result.markdown.trim()}\n\n_Section time: ${((Date.now() - started) / 1000).toFixed(0)} s._`);
     headlines.push(...result.headlines);
   }
@@ -74,6 +81,7 @@ async function main(): Promise<void> {
   ].join('\n');
   fs.writeFileSync(file, doc);
   console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
+  if (failed.length) throw new Error(`sections failed: ${failed.join(', ')}`);
 }
 
 main().catch((error) => {

@@ -5,18 +5,12 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
 import { createApp, type App } from '../../bot/app';
-import { parsePolicy } from '../../bot/config';
 import { silentLogger } from '../../bot/logger';
 import type { Notifier } from '../../handlers/ports';
-import { fixed, serverDatabases, table, type BenchSection } from './section';
+import { examplePolicy, fixed, freshDatabase, serverDatabases, table, type BenchSection } from './section';
 
-const ROOT = path.join(__dirname, '../../..');
-const policy = parsePolicy(
-  fs.readFileSync(path.join(ROOT, 'policy.example.yaml'), 'utf8').replace('quiet_hours: true', 'quiet_hours: false'),
-  'policy.example.yaml',
-);
+const policy = examplePolicy();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
 const sink: Notifier = { deliver: async () => undefined };
 const monday10 = { now: () => new Date('2026-11-23T02:00:00Z') };
@@ -47,17 +41,6 @@ async function scenario(app: App): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6 / (ROUNDS * 6);
 }
 
-async function fresh(url: string): Promise<string | null> {
-  if (url.startsWith('sqlite')) return url;
-  try {
-    const ds = await new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url } as never).initialize();
-    await ds.dropDatabase();
-    await ds.destroy();
-    return url;
-  } catch {
-    return null;
-  }
-}
 
 export const chatScenarioSection: BenchSection = {
   name: 'chat',
@@ -71,12 +54,12 @@ export const chatScenarioSection: BenchSection = {
     ];
     const rows: [string, number][] = [];
     for (const [name, url] of targets) {
-      const usable = await fresh(url);
-      if (!usable) {
-        console.log(`${name}: unreachable, skipped`);
+      const unusable = await freshDatabase(url);
+      if (unusable) {
+        console.log(`${name}: ${unusable}, skipped`);
         continue;
       }
-      const app = await createApp({ databaseUrl: usable, policy, notifier: sink, clock: monday10, log: silentLogger });
+      const app = await createApp({ databaseUrl: url, policy, notifier: sink, clock: monday10, log: silentLogger });
       rows.push([name, await scenario(app)]);
       await app.close();
     }

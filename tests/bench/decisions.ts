@@ -9,19 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { createApp, type App } from '../../bot/app';
-import { parsePolicy } from '../../bot/config';
 import type { CardActionEvent } from '../../bot/events';
 import { silentLogger } from '../../bot/logger';
 import type { Notifier } from '../../handlers/ports';
 import { inlineNumbers, inlineNumbersWanted } from './inline-numbers';
-import { fixed, percentile, table, type BenchSection } from './section';
+import { examplePolicy, fixed, freshDatabase, percentile, table, type BenchSection } from './section';
 import { contractNumber, contractRow, customerRow, insertRows, setSequence, stepRow } from './seed';
 
-const ROOT = path.join(__dirname, '../../..');
-const policy = parsePolicy(
-  fs.readFileSync(path.join(ROOT, 'policy.example.yaml'), 'utf8').replace('quiet_hours: true', 'quiet_hours: false'),
-  'policy.example.yaml',
-);
+const policy = examplePolicy();
 const CONTRACTS = Number(process.env.BENCH_DECISIONS ?? 4000);
 const IN_FLIGHT = Number(process.env.BENCH_DECISIONS_IN_FLIGHT ?? 20);
 const SAME_STEP_CLICKS = 500;
@@ -144,36 +139,16 @@ async function measure(name: string, url: string, inline: boolean): Promise<Resu
   }
 }
 
-async function fresh(url: string): Promise<string | null> {
-  try {
-    const ds = await new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url } as never).initialize();
-    await ds.dropDatabase();
-    await ds.destroy();
-    return url;
-  } catch {
-    return null;
-  }
-}
 
 /** Where a click's time goes (from the statement trace and a --cpu-prof of this section on SQLite). */
-const MISSED = `**Target of 1,000 decisions/s missed** on this machine (2 cores shared with five other sessions' builds and benches: the
-load average was 9–11 during these runs, and the same code did 280/s at a quieter moment). A click costs 31 statements in
-3 transactions (SQLite, traced with BENCH_DECISIONS_TRACE=1):
-
-- dispatch and inbox (bot/dispatch.ts, the inbox store): accept (exists, insert, read back), claim (update, read back), finish
-  (update): 6 statements + 3 BEGIN/COMMIT;
-- outbox (the outbox store): 4 messages (王五's card, the owner's notice, the update of 李四's card, the reply), each exists +
-  insert + TypeORM's read-back of the defaulted column: 12 statements;
-- the use-case (handlers/approvals, repositories): contract, its steps, the conditional step update, the audit row, the customer
-  (now read once, was 3 times), the step's transfers (was every audit event of the contract), the next step's activation: 7 statements.
-
-A --cpu-prof of the SQLite run: 64% of the CPU in TypeORM (query building, alias handling, entity hydration), 12% in
-better-sqlite3 (10% preparing statements: TypeORM's SQLite driver inlines every number into the SQL text, so nearly every
-statement misses the statement cache), 5% luxon, under 5% in the bot's own code (handlers, views, dispatch). What would close
-the gap: bind numbers instead of inlining them (done: storage/sqlite-parameters.ts; the "numbers inlined" row puts the old
-way back for comparison), fewer transactions and statements per event in the dispatch path (helper
-hotpath: group-committed accepts), and an outbox insert without the exists check and read-back (INSERT … ON CONFLICT DO NOTHING
-alone); then plain SQL instead of the query builder for the few hot repository calls.`;
+const MISSED = `**Target of 1,000 decisions/s missed.** A click runs the statements counted in the table (\`BENCH_DECISIONS_TRACE=1\`
+lists them): the accept (group-committed), the claim and the finish of the inbox row, the use-case (the contract, its steps, the
+conditional step update, the audit row, the customer, the step's transfers, the next step's activation) and one insert-or-ignore
+per queued message (王五's card, the owner's notice, the update of 李四's card, the reply). A --cpu-prof of the SQLite run, taken
+before number parameters were bound, put 64% of the CPU in TypeORM (query building, alias handling, entity hydration), 12% in
+better-sqlite3 (10% preparing statements again) and under 5% in the bot's own code. Binding the numbers (the "numbers inlined"
+row shows the old way) removed most of the preparing; what would close the rest of the gap: the hot repository calls and the
+dispatch path as plain prepared SQL instead of the query builder, and several decisions per transaction.`;
 
 const describe = (counts: Record<string, number>): string => {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -196,12 +171,12 @@ export const decisionsSection: BenchSection = {
     try {
       for (const [name, url, inline] of targets) {
         if (!url) continue;
-        const usable = url.startsWith('sqlite') ? url : await fresh(url);
-        if (!usable) {
-          console.log(`${name}: unreachable, skipped`);
+        const unusable = await freshDatabase(url);
+        if (unusable) {
+          console.log(`${name}: ${unusable}, skipped`);
           continue;
         }
-        const r = await measure(name, usable, inline);
+        const r = await measure(name, url, inline);
         console.log(`${name}: ${fixed(r.perSecond, 0)} decisions/s, p99 ${fixed(r.p99)} ms; per click ${describe(r.statements)}; same step: ${JSON.stringify(r.sameStep)}`);
         results.push(r);
       }

@@ -99,17 +99,6 @@ export async function committedInboxRows(databaseUrl: string, msgIds: string[]):
   }
 }
 
-/** Drops every table of a server database, so the bot starts from its migrations. False if unreachable. */
-export async function freshServerDatabase(url: string): Promise<boolean> {
-  try {
-    const ds = await new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url } as never).initialize();
-    await ds.dropDatabase();
-    await ds.destroy();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface ProfileNode {
   id: number;

@@ -14,7 +14,7 @@ import { openDatabase } from '../../storage/data-source';
 import { syncDirectory } from '../../storage/directory-sync';
 import { createUnitOfWork } from '../../storage/unit-of-work';
 import { FakeWecom } from '../fakes/wecom';
-import { BotProcess, freePort } from '../soak/bot-process';
+import { BotProcess, freePort, SOAK_WECOM_APP, wecomBotEnv } from '../soak/bot-process';
 import { buildDirectory, companyName, writePolicy } from '../soak/directory';
 import { seedStore } from './memory-seed';
 import { fixed, percentile, table, type BenchSection } from './section';
@@ -23,13 +23,7 @@ const ROOT = path.join(__dirname, '../../..');
 const CONTRACTS = Number(process.env.BENCH_MEMORY_CONTRACTS ?? 100_000);
 const COMMANDS = Number(process.env.BENCH_MEMORY_COMMANDS ?? 400);
 const TARGET_MB = 250;
-const SETTINGS = {
-  corpId: 'wwmemory0123456789',
-  agentId: 1000002,
-  secret: 'memory-app-secret',
-  token: 'MemoryToken',
-  encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
-};
+const SETTINGS = SOAK_WECOM_APP;
 interface JobsFigures {
   rssBefore: number;
   heapBefore: number;
@@ -46,19 +40,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function startBot(dir: string, policyFile: string, fake: FakeWecom): Promise<{ bot: BotProcess; url: string }> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${path.join(dir, 'memory.sqlite')}`,
-      POLICY_FILE: policyFile,
-      LOG_LEVEL: 'warn',
-      WECOM_CORP_ID: SETTINGS.corpId,
-      WECOM_AGENT_ID: String(SETTINGS.agentId),
-      WECOM_SECRET: SETTINGS.secret,
-      WECOM_TOKEN: SETTINGS.token,
-      WECOM_ENCODING_AES_KEY: SETTINGS.encodingAesKey,
-      WECOM_API_BASE: fake.baseUrl,
-    };
+    const env: NodeJS.ProcessEnv = wecomBotEnv({ port, sqliteFile: path.join(dir, 'memory.sqlite'), policyFile: policyFile, logLevel: 'warn', app: SETTINGS, apiBase: fake.baseUrl });
     const bot = BotProcess.start(path.join(ROOT, 'dist/bot/main.js'), dir, env, path.join(dir, `bot-${attempt}.log`));
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 60_000;

@@ -7,9 +7,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
 import { createApp } from '../../bot/app';
-import { parsePolicy } from '../../bot/config';
 import { silentLogger } from '../../bot/logger';
 import { NotifierRouter } from '../../bot/notifier-router';
 import type { OutboxDispatcherOptions } from '../../bot/outbox-dispatcher';
@@ -18,13 +16,9 @@ import { WecomNotifier } from '../../bot/wecom/notifier';
 import type { OutgoingMessage } from '../../handlers/ports';
 import { createCardDeliveryStore } from '../../storage/repositories';
 import { FakeWecom } from '../fakes/wecom';
-import { fixed, table, type BenchSection } from './section';
+import { examplePolicy, fixed, freshDatabase, table, type BenchSection } from './section';
 
-const ROOT = path.join(__dirname, '../../..');
-const policy = parsePolicy(
-  fs.readFileSync(path.join(ROOT, 'policy.example.yaml'), 'utf8').replace('quiet_hours: true', 'quiet_hours: false'),
-  'policy.example.yaml',
-);
+const policy = examplePolicy();
 const MEMBERS = Number(process.env.BENCH_OUTBOX_MEMBERS ?? 1000);
 const MESSAGES = Number(process.env.BENCH_OUTBOX_MESSAGES ?? 10_000);
 const REPEATS = Number(process.env.BENCH_OUTBOX_REPEATS ?? 2);
@@ -89,17 +83,6 @@ function assertOrderPerMember(arrived: { to: string; text: string }[]): void {
   }
 }
 
-async function fresh(url: string): Promise<string | null> {
-  if (url.startsWith('sqlite')) return url;
-  try {
-    const ds = await new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url } as never).initialize();
-    await ds.dropDatabase();
-    await ds.destroy();
-    return url;
-  } catch {
-    return null;
-  }
-}
 
 const SLOW_MESSAGES = Number(process.env.BENCH_OUTBOX_SLOW_MESSAGES ?? 2000);
 /** The variants measured side by side: one delivery at a time (on fewer replies: it is slow), and the defaults. */
@@ -134,8 +117,9 @@ export const outboxSection: BenchSection = {
         // Alternate the variants, so drift on the shared machine hits both alike.
         for (let r = 0; r < REPEATS; r++) {
           for (const [v, [label, options, count]] of VARIANTS.entries()) {
-            const usable = await fresh(url);
-            if (!usable) throw new Error(`${name}: unreachable`);
+            const unusable = await freshDatabase(url);
+            if (unusable) throw new Error(`${name}: ${unusable}`);
+            const usable = url;
             if (usable.startsWith('sqlite')) fs.rmSync(path.join(dir, 'outbox.sqlite'), { force: true });
             const m = await measure(usable, `${r}-${v}`, options, count);
             figures[v]!.push(m.perSecond);

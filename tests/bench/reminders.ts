@@ -16,7 +16,7 @@ import type { Notifier, ReminderPolicy, Repositories } from '../../handlers/port
 import { nextReminderAt, remindersDue } from '../../handlers/reminders';
 import { approvalRemindersJob } from '../../schedules/jobs';
 import { landedReminderTick } from './reminders-landed';
-import { fixed, table, type BenchSection } from './section';
+import { fixed, freshDatabase, table, type BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..');
 const policy = parsePolicy(fs.readFileSync(path.join(ROOT, 'policy.example.yaml'), 'utf8'), 'policy.example.yaml');
@@ -206,18 +206,6 @@ async function measure(database: string, kind: Kind, url: string, n: number, wit
   }
 }
 
-async function freshServerDatabase(kind: 'postgres' | 'mysql', url: string): Promise<boolean> {
-  try {
-    const ds = await new DataSource({ type: kind, url } as never).initialize();
-    await ds.dropDatabase();
-    await ds.destroy();
-    return true;
-  } catch (error) {
-    console.log(`${kind}: unreachable (${String((error as Error).message).split('\n')[0]}), skipped`);
-    return false;
-  }
-}
-
 const sizesOf = (name: string, fallback: number[]) =>
   (process.env[name] ?? '').split(',').map(Number).filter((x) => x > 0).length
     ? process.env[name]!.split(',').map(Number).filter((x) => x > 0)
@@ -243,7 +231,11 @@ export const remindersSection: BenchSection = {
       for (const [name, kind, url] of servers) {
         if (!url) continue;
         for (const n of sizesOf('BENCH_REMINDER_SERVER_SIZES', [10_000, 100_000])) {
-          if (!(await freshServerDatabase(kind, url))) break;
+          const unusable = await freshDatabase(url);
+          if (unusable) {
+            console.log(`${kind}: ${unusable}, skipped`);
+            break;
+          }
           results.push(await measure(name, kind, url, n, true, n === 100_000));
         }
       }

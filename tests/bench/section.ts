@@ -1,6 +1,11 @@
 // One part of `npm run bench`: it runs, prints as it goes, and returns its part of BENCHMARKS.md.
 // Sections run one after another in one process run, so their ratios are measured side by side.
 
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource } from 'typeorm';
+import { parsePolicy, type Policy } from '../../bot/config';
+
 export interface BenchSection {
   /** Short name, used by BENCH_ONLY (e.g. `BENCH_ONLY=wecom,reminders npm run bench`). */
   name: string;
@@ -37,4 +42,29 @@ export function serverDatabases(): [string, string][] {
   if (process.env.BENCH_POSTGRES_URL) out.push(['PostgreSQL', process.env.BENCH_POSTGRES_URL]);
   if (process.env.BENCH_MYSQL_URL) out.push(['MySQL/MariaDB', process.env.BENCH_MYSQL_URL]);
   return out;
+}
+
+/** The repository's folder (sections are compiled to .bench-build/tests/bench). */
+export const ROOT = path.join(__dirname, '../../..');
+
+/**
+ * A fresh start for the bot's migrations: every table of a server database is dropped (SQLite URLs
+ * point at new files and pass as they are). Null when done; otherwise why not (unreachable, …).
+ */
+export async function freshDatabase(url: string): Promise<string | null> {
+  if (url.startsWith('sqlite')) return null;
+  try {
+    const ds = await new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url } as never).initialize();
+    await ds.dropDatabase();
+    await ds.destroy();
+    return null;
+  } catch (error) {
+    return String((error as Error)?.message ?? error).split('\n')[0]!;
+  }
+}
+
+/** policy.example.yaml, with quiet hours off unless asked (benches run at any hour). */
+export function examplePolicy(options: { quietHours?: boolean } = {}): Policy {
+  const text = fs.readFileSync(path.join(ROOT, 'policy.example.yaml'), 'utf8');
+  return parsePolicy(options.quietHours ? text : text.replace('quiet_hours: true', 'quiet_hours: false'), 'policy.example.yaml');
 }

@@ -5,22 +5,12 @@
 // project's dependencies. Prints `listening <url>` once its callback route is up.
 
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../soak/bot-process';
 import { WECOM_SETTINGS } from './wecom-mix';
 
 const peer = createRequire(path.join(process.env.BENCH_PEER_DIR!, 'package.json'));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const { Context, HTTP } = peer('@satorijs/core');

@@ -7,13 +7,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DataSource } from 'typeorm';
 import { BotProcess, freePort } from '../soak/bot-process';
 import { writePolicy } from '../soak/directory';
 import type { LoadResult } from './wecom-load';
 import { CONCURRENCY, MEMBERS, MIX, PER_MEMBER, WARMUP, WECOM_SETTINGS, directory } from './wecom-mix';
 import { summariseProfile } from './wecom-profile';
-import { fixed, table, type BenchSection } from './section';
+import { fixed, freshDatabase, table, type BenchSection } from './section';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to .bench-build/tests/bench
 const BUILD = path.join(__dirname, '../..'); // .bench-build
@@ -146,17 +145,6 @@ function installPeer(): string | null {
   return `${npm.error?.message ?? ''}${npm.stderr ?? ''}`.split('\n').filter((l) => l.trim() && !l.includes('Unknown user config')).slice(-3).join(' ') || 'npm install failed';
 }
 
-/** Drops every table of the database (a fresh database for the bot), or says why it cannot. */
-async function freshDatabase(url: string): Promise<string | null> {
-  try {
-    const ds = await new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url } as never).initialize();
-    await ds.dropDatabase();
-    await ds.destroy();
-    return null;
-  } catch (error) {
-    return String((error as Error).message ?? error).split('\n')[0]!;
-  }
-}
 
 class WecomBench {
   /** BENCH_WECOM_TMPDIR: where the SQLite files go (e.g. /dev/shm, to see the figures without fsync costs). */
@@ -421,7 +409,7 @@ function describe(): string {
     '**Targets**:',
     '- (a) a plain Koa handler answering 200 without reading the body: the HTTP ceiling;',
     "- (b) the crypto path, no storage: Koa, the body read as the bot reads it, the envelope parsed, the signature verified, AES-256-CBC decrypted, the message parsed and normalised, with the bot's own functions (`bot/wecom/*`);",
-    "- (c) the durable anchor: (b) plus one insert per callback into an inbox table (unique delivery key) of a SQLite file with the bot's better-sqlite3 settings (WAL, foreign keys, 10 s busy timeout, `synchronous` left at FULL as on this branch's bot connection: every commit waits for its fsync), answered after the commit;",
+    "- (c) the durable anchor: (b) plus one insert per callback into an inbox table (unique delivery key) of a SQLite file with the bot's better-sqlite3 settings (WAL, foreign keys, 10 s busy timeout, `synchronous` FULL, as the bot's accept commits: every commit waits for its fsync), answered after the commit;",
     '- (d) the bot: the compiled entry point (`.bench-build/bot/main.js`, what `npm start` runs, as `npm run soak` starts it) on a fresh database, with a policy of 1,000 members (the soak\'s directory, quiet hours on so that only replies go out), `LOG_LEVEL=info`, sending its replies to the fake WeCom; "all replies" is the time from the last answer until the 10,000th reply reached the fake WeCom. The bot listens on every interface (it has no host setting); the load goes to 127.0.0.1. Its callback window is raised to 3,600 s (`WECOM_CALLBACK_WINDOW_SECONDS`) because the requests are signed once, before the first target;',
     `- (e) the peer: ${PEER_NAME}, the Koishi WeCom adapter, installed at bench time with \`npm install --prefix .bench-peers/wecom ${PEER_PACKAGES.join(' ')}\` (outside the project's dependencies; .bench-peers/ is ignored by git), run as a Satori app with the cordis HTTP server plugin (Koa + koa-body) and its HTTP client, answering each message with one text through \`message/send\` of the fake WeCom (which accepts the string \`agentid\` it sends). It verifies the signature and decrypts with \`@wecom/crypto\` (without checking the corp id) and parses with xml2js.`,
   ].join('\n');
@@ -438,7 +426,7 @@ export function gapAnalysis(rows: Row[], profile?: string): string[] {
   const out = [
     '### Where the time goes, and what would close the gap',
     '',
-    `Per callback the server under test spent ${fixed(cpu('plain'), 2)} ms of CPU for the plain handler, ${fixed(cpu('crypto'), 2)} ms with the crypto path, ${fixed(cpu('anchor'), 2)} ms with the durable insert, and the bot ${fixed(cpu('bot'), 2)} ms (accepting, processing the command, queueing the reply in the outbox, delivering it), ${fixed(cpu('bot') / cpu('anchor'), 1)}× the anchor. The anchor is not CPU-bound (${fixed(get('anchor')?.cpuUse ?? NaN, 0)}% of its core): it waits for each commit's fsync (WAL, \`synchronous\` FULL). Nor was the bot (${fixed(get('bot')?.cpuUse ?? NaN, 0)}% of its core over the burst and the replies): it waits too — for its commits, each fsynced, several per callback (accept, process, queue the reply, mark it sent), one at a time on its one connection — and for its turn on a core shared with other processes (with the SQLite files on /dev/shm, \`BENCH_WECOM_TMPDIR\`, one run was not faster: on the shared machine the neighbours weigh more than the fsyncs). The bot is one process on one event loop: the accepts and the background work that turns earlier callbacks into replies share one core, so under a burst the accept rate is what the background work leaves, and each answer waits in the same queue (hence the p99). Replies went out at ${fixed(replyRate, 0)}/s; every reply within 15 s of the last answer needs ${fixed(neededRate, 0)}/s at this accept rate, i.e. at most ${fixed(1000 / neededRate, 1)} ms of CPU per callback on one core for everything the bot does.`,
+    `Per callback the server under test spent ${fixed(cpu('plain'), 2)} ms of CPU for the plain handler, ${fixed(cpu('crypto'), 2)} ms with the crypto path, ${fixed(cpu('anchor'), 2)} ms with the durable insert, and the bot ${fixed(cpu('bot'), 2)} ms, ${fixed(cpu('bot') / cpu('anchor'), 1)}× the anchor: accepting (group-committed: the callbacks that arrive while a batch is written share the next durable commit), processing the command from the inbox table (the \`InboxWorker\`, one event at a time on SQLite, accepts first), queueing the reply, and delivering it (the outbox claims up to 200 replies per transaction and sends to 32 members at once over kept-alive connections). The anchor used ${fixed(get('anchor')?.cpuUse ?? NaN, 0)}% of its core and the bot ${fixed(get('bot')?.cpuUse ?? NaN, 0)}% over the burst and the replies. The bot is one process on one event loop: accepting and the processing of earlier callbacks share one core, so under a burst each answer may wait behind the processing transaction running at that moment (hence a p99 above the anchor's). Replies went out at ${fixed(replyRate, 0)}/s; every reply within 15 s of the last answer needs ${fixed(neededRate, 0)}/s at this accept rate, i.e. at most ${fixed(1000 / neededRate, 1)} ms of CPU per callback on one core for everything the bot does.`,
     '',
   ];
   let prepareShare = NaN;
@@ -450,16 +438,15 @@ export function gapAnalysis(rows: Row[], profile?: string): string[] {
     out.push('`BENCH_PROFILE=1 BENCH_ONLY=wecom npm run bench` adds a run of (d) under `node --cpu-prof` and summarises it here by layer, file and function.', '');
   }
   out.push(
-    'What would close the gap (the bot as measured here; branches `hotpath` and `outbox` work on the first three):',
+    'What would close the gap:',
     '',
-    '- **Accept as cheaply as the anchor**: one prepared insert per callback instead of an ORM transaction, and group commit (the accepts that arrive while a commit is in flight share the next commit and its fsync), answering each 200 after its commit: durable at a fraction of a commit per callback.',
-    '- **Accepts before background work**: processing reads accepted events from the inbox table in small batches and yields between them, so a burst of callbacks is answered first (p99 near the anchor\'s) and the backlog drains after; the accept rate then no longer pays for processing.',
-    '- **Delivery in batches, concurrently**: replies leave the outbox several at a time over a kept-alive connection instead of one `deliverDue` run per event, so the backlog drains at the rate processing allows.',
-    '- **Cheaper processing per command**: fewer queries per command (the directory and policy look-ups are the same for every callback from a member) — the profile above shows how much of the busy time is typeorm and SQLite.',
+    '- **Cheaper processing per command**: most of the busy time is TypeORM building queries and hydrating entities, and SQLite running them (see the profile); the hot commands and the dispatch path (claim, finish, queue the reply) as plain prepared SQL would cut the CPU per callback most.',
+    '- **Several events per processing transaction** (savepoints between them, so one failure rolls back only its own work): fewer BEGIN/COMMIT round trips and fewer turns in which an answer waits.',
+    '- **A second process**: on PostgreSQL/MySQL, instances share the inbox and the outbox (claims), so processing scales out across cores; on SQLite one process does all the writing.',
   );
   if (prepareShare > 2) {
     out.push(
-      `- **Statements prepared once**: better-sqlite3's \`prepare\` takes ${fixed(prepareShare)}% of the busy time, so statements are prepared again and again: typeorm keeps 100 prepared statements (FIFO, option \`statementCacheSize\`) on its one SQLite connection, fewer than the distinct statement texts the bot runs (likely; a larger cache would tell).`,
+      `- **Statements prepared once**: better-sqlite3's \`prepare\` takes ${fixed(prepareShare)}% of the busy time, so some statements are still prepared again and again (the bot binds number parameters and keeps 1,000 prepared statements: a statement text that varies, such as an IN list of varying length, still misses the cache).`,
     );
   }
   out.push('');

@@ -112,3 +112,49 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A WeCom app's settings as the bot reads them from its environment. */
+export interface WecomAppSettings {
+  corpId: string;
+  agentId: number;
+  secret: string;
+  token: string;
+  encodingAesKey: string;
+}
+
+/** The WeCom app of the soak and the benches that start a bot process (the fake WeCom accepts any). */
+export const SOAK_WECOM_APP: WecomAppSettings = {
+  corpId: 'wwsoak0123456789ab',
+  agentId: 1000002,
+  secret: 'soak-app-secret',
+  token: 'SoakToken',
+  encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+};
+
+/** The environment of a bot process on a SQLite file, connected to a (fake) WeCom API at `apiBase`. */
+export function wecomBotEnv(o: { port: number; sqliteFile: string; policyFile: string; logLevel: string; app: WecomAppSettings; apiBase: string }): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    PORT: String(o.port),
+    DATABASE_URL: `sqlite:${o.sqliteFile}`,
+    POLICY_FILE: o.policyFile,
+    LOG_LEVEL: o.logLevel,
+    WECOM_CORP_ID: o.app.corpId,
+    WECOM_AGENT_ID: String(o.app.agentId),
+    WECOM_SECRET: o.app.secret,
+    WECOM_TOKEN: o.app.token,
+    WECOM_ENCODING_AES_KEY: o.app.encodingAesKey,
+    WECOM_API_BASE: o.apiBase,
+  };
+}
+
+/** Seeded shuffle, so every run sends the same mix in the same order. */
+export function seededShuffle<T>(items: T[], seed: number): T[] {
+  let s = seed;
+  const random = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -12,14 +12,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FakeWecom } from '../fakes/wecom';
-import { BotProcess, freePort } from './bot-process';
+import { BotProcess, freePort, seededShuffle, SOAK_WECOM_APP, wecomBotEnv } from './bot-process';
 import { buildDirectory, companyName, writePolicy, type Member } from './directory';
 
 const ROOT = path.join(__dirname, '../../..');
 const MEMBERS = 1000;
 const BURST = Number(process.env.BURST_SIZE ?? 10_000);
 const CONCURRENCY = 50;
-const SETTINGS = { corpId: 'wwsoak0123456789ab', agentId: 1000002, secret: 'soak-app-secret', token: 'SoakToken', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+const SETTINGS = SOAK_WECOM_APP;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
@@ -36,15 +36,6 @@ interface Server {
   stop(): Promise<unknown>;
 }
 
-function shuffle<T>(items: T[], seed: number): T[] {
-  let s = seed;
-  const random = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
 
 const pin = (pid: number, core: string) => execFileSync('taskset', ['-a', '-cp', core, String(pid)], { stdio: 'ignore' });
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
@@ -88,19 +79,7 @@ async function send(fake: FakeWecom, url: string, calls: Call[]) {
 
 async function startBot(dir: string, fake: FakeWecom, policyFile: string): Promise<{ server: Server; url: string; bot: BotProcess }> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    PORT: String(port),
-    DATABASE_URL: `sqlite:${path.join(dir, 'bot.sqlite')}`,
-    POLICY_FILE: policyFile,
-    LOG_LEVEL: 'warn',
-    WECOM_CORP_ID: SETTINGS.corpId,
-    WECOM_AGENT_ID: String(SETTINGS.agentId),
-    WECOM_SECRET: SETTINGS.secret,
-    WECOM_TOKEN: SETTINGS.token,
-    WECOM_ENCODING_AES_KEY: SETTINGS.encodingAesKey,
-    WECOM_API_BASE: fake.baseUrl,
-  };
+  const env: NodeJS.ProcessEnv = wecomBotEnv({ port, sqliteFile: path.join(dir, 'bot.sqlite'), policyFile: policyFile, logLevel: 'warn', app: SETTINGS, apiBase: fake.baseUrl });
   process.env.SOAK_BOT_NODE_ARGS = process.env.BURST_BOT_NODE_ARGS ?? '';
   // BURST_BOT_ROOT: another checkout's build (to compare with a version before a change).
   const bot = BotProcess.start(path.join(process.env.BURST_BOT_ROOT ?? ROOT, 'dist/bot/main.js'), dir, env, path.join(dir, 'bot.log'));
@@ -157,7 +136,7 @@ function burstCalls(members: Member[]): Call[] {
       calls.push(commands[k % 4]!);
     }
   });
-  return shuffle(calls, 42);
+  return seededShuffle(calls, 42);
 }
 
 async function run(target: 'bot' | 'anchor', fake: FakeWecom, directory: ReturnType<typeof buildDirectory>): Promise<void> {

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakeWecom } from '../fakes/wecom';
 import { parsePolicy } from '../../bot/config';
-import { BotProcess, freePort } from './bot-process';
+import { BotProcess, freePort, seededShuffle, SOAK_WECOM_APP, wecomBotEnv } from './bot-process';
 import { buildDirectory, companyName, writePolicy, type Member } from './directory';
 
 const ROOT = path.join(__dirname, '../../..'); // compiled to dist/tests/soak
@@ -38,13 +38,7 @@ const TOLERANCE = 1.1;
 /** A last round slower than the first is noise if a later round is not: up to this many more rounds. */
 const EXTRA_ROUNDS = 2;
 
-const SETTINGS = {
-  corpId: 'wwsoak0123456789ab',
-  agentId: 1000002,
-  secret: 'soak-app-secret',
-  token: 'SoakToken',
-  encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
-};
+const SETTINGS = SOAK_WECOM_APP;
 
 interface Callback {
   member: Member;
@@ -81,16 +75,6 @@ const fail = (message: string) => {
   console.log(`FAIL ${message}`);
 };
 
-/** Seeded shuffle, so every run sends the same mix in the same order. */
-function shuffle<T>(items: T[], seed: number): T[] {
-  let s = seed;
-  const random = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -154,19 +138,7 @@ class Soak {
   private async startBot(policyFile: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        DATABASE_URL: `sqlite:${path.join(this.dir, 'soak.sqlite')}`,
-        POLICY_FILE: policyFile,
-        LOG_LEVEL: 'info',
-        WECOM_CORP_ID: SETTINGS.corpId,
-        WECOM_AGENT_ID: String(SETTINGS.agentId),
-        WECOM_SECRET: SETTINGS.secret,
-        WECOM_TOKEN: SETTINGS.token,
-        WECOM_ENCODING_AES_KEY: SETTINGS.encodingAesKey,
-        WECOM_API_BASE: this.fake!.baseUrl,
-      };
+      const env: NodeJS.ProcessEnv = wecomBotEnv({ port, sqliteFile: path.join(this.dir, 'soak.sqlite'), policyFile: policyFile, logLevel: 'info', app: SETTINGS, apiBase: this.fake!.baseUrl });
       // The temp folder as working directory: no .env of the checkout is read.
       const bot = BotProcess.start(path.join(ROOT, 'dist/bot/main.js'), this.dir, env, path.join(this.dir, `bot-${attempt}.log`));
       this.bot = bot;
@@ -221,7 +193,7 @@ class Soak {
     });
     if (commands.some((c) => c.length !== PER_MEMBER)) throw new Error(`each member sends ${PER_MEMBER} callbacks a round`);
     // Each wave: every WAVES-th member with all its commands, in a seeded random order.
-    return Array.from({ length: WAVES }, (_, w) => shuffle(commands.filter((_, i) => i % WAVES === w).flat(), r * WAVES + w));
+    return Array.from({ length: WAVES }, (_, w) => seededShuffle(commands.filter((_, i) => i % WAVES === w).flat(), r * WAVES + w));
   }
 
   /** Sends a round's waves one after the other; reports the round. */
