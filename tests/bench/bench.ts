@@ -14,6 +14,7 @@ import { dingtalkStreamSection } from './dingtalk-stream';
 import { memorySection } from './memory';
 import { outboxSection } from './outbox';
 import { remindersSection } from './reminders';
+import { ownDatabase } from '../support/own-database';
 import type { BenchSection } from './section';
 import { wecomSection } from './wecom';
 
@@ -46,6 +47,18 @@ function machine(): string {
   ].join('\n');
 }
 
+const SERVER_URLS = { postgres: process.env.BENCH_POSTGRES_URL, mysql: process.env.BENCH_MYSQL_URL };
+
+/**
+ * Each section gets fresh PostgreSQL/MySQL databases of its own beside the given ones
+ * (`<database>_<section>`, dropped and created, connections left by an earlier section cut), so no
+ * section runs on what another left behind.
+ */
+async function ownServerDatabases(section: string): Promise<void> {
+  if (SERVER_URLS.postgres) process.env.BENCH_POSTGRES_URL = await ownDatabase('postgres', SERVER_URLS.postgres, section);
+  if (SERVER_URLS.mysql) process.env.BENCH_MYSQL_URL = await ownDatabase('mysql', SERVER_URLS.mysql, section);
+}
+
 async function main(): Promise<void> {
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
   const chosen = only ? SECTIONS.filter((s) => only.includes(s.name)) : SECTIONS;
@@ -58,6 +71,7 @@ async function main(): Promise<void> {
   for (const section of chosen) {
     console.log(`\n=== ${section.title} (${section.name}) ===`);
     const started = Date.now();
+    await ownServerDatabases(section.name);
     // A section that fails is recorded as failed (with its error) and the others still run.
     const result = await section.run().catch((error: unknown) => {
       failed.push(section.name);
