@@ -23,7 +23,12 @@ const flag = (name: string): TableColumnOptions => ({ name, type: 'boolean', isN
 const fk = (column: string, table: string, ref = 'id') =>
   new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: [ref] });
 
-const TABLES: Table[] = [
+/**
+ * Built anew for every run: TypeORM's createTable adds the names of the constraints it creates to the
+ * Table it is given, so reused objects made a second run in one process (MySQL, then PostgreSQL)
+ * create a unique constraint twice.
+ */
+const tables = (): Table[] => [
   new Table({
     name: 'person',
     columns: [{ ...str('id', 64), isPrimary: true }, str('name', 100), text('roles'), str('manager_id', 64, true), flag('active')],
@@ -188,10 +193,10 @@ export class InitialSchema1764000000000 implements MigrationInterface {
   name = 'InitialSchema1764000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const table of TABLES) await queryRunner.createTable(table, false, true, true);
+    for (const table of tables()) await queryRunner.createTable(table, false, true, true);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of [...TABLES].reverse()) await queryRunner.dropTable(table.name);
+    for (const table of tables().reverse()) await queryRunner.dropTable(table.name);
   }
 }
