@@ -408,6 +408,9 @@ export const PRUNED_PAYLOAD = { pruned: true } as const;
 /** Rows per multi-row insert: far below every database's limit of bound parameters (11 per row). */
 const ACCEPT_CHUNK = 200;
 
+/** An inbox row this holder may claim: unfinished, and its own, unclaimed, or its claim run out (`a`: the alias and dot). */
+const claimable = (a: string) => `${a}status = 'received' AND (${a}claimed_by = :holder OR ${a}claim_until IS NULL OR ${a}claim_until <= :now)`;
+
 export function createInboxStore(): InboxStore {
   const acceptMany: InboxStore['acceptMany'] = async (tx, events, now, claim) => {
     const em = managerOf(tx);
@@ -468,7 +471,6 @@ export function createInboxStore(): InboxStore {
     },
     async claimNext(tx, { holder, until, now }, limit, exclude) {
       const em = managerOf(tx);
-      const claimable = (a: string) => `${a}status = 'received' AND (${a}claimed_by = :holder OR ${a}claim_until IS NULL OR ${a}claim_until <= :now)`;
       let candidates = em
         .createQueryBuilder(InboxEntity, 'i')
         .select(['i.id AS id', 'i.attempts AS attempts'])
@@ -496,7 +498,7 @@ export function createInboxStore(): InboxStore {
         .createQueryBuilder()
         .update(InboxEntity)
         .set({ claimedBy: holder, claimUntil: until, attempts: () => 'attempts + 1' })
-        .where("id = :id AND status = 'received' AND (claimed_by = :holder OR claim_until IS NULL OR claim_until <= :now)", {
+        .where(`id = :id AND ${claimable('')}`, {
           id,
           holder,
           now: now.getTime(),
