@@ -114,8 +114,10 @@ export class Dispatcher {
     const record = await this.accepts.submit({ event, reserve: true });
     if (!record) return 'duplicate';
     try {
-      for (let i = 0; i < this.d.maxAttempts; i++) {
-        if ((await this.attempt(record.id, event, { retryDelayMs: 0, owned: true, durable: true })).outcome !== 'retry') break;
+      // The first attempt was claimed and counted as the event was recorded; a retry claims again.
+      let outcome = (await this.settle(record, event, { retryDelayMs: 0, durable: true })).outcome;
+      for (let i = 1; i < this.d.maxAttempts && outcome === 'retry'; i++) {
+        outcome = (await this.attempt(record.id, event, { retryDelayMs: 0, owned: true, durable: true })).outcome;
       }
     } finally {
       this.busy.delete(record.id);
@@ -132,7 +134,7 @@ export class Dispatcher {
     const record = await this.accepts.submit({ event, reserve: true });
     if (!record) return null;
     try {
-      return (await this.attempt(record.id, event, { owned: true, durable: true })).views;
+      return (await this.settle(record, event, { durable: true })).views; // claimed and counted as recorded
     } finally {
       this.busy.delete(record.id);
     }
@@ -161,11 +163,13 @@ export class Dispatcher {
     const claim = { holder: this.d.holder, until: new Date(now.getTime() + this.d.claimMs) };
     const reserved: number[] = [];
     const records = (this.d.durableUow ?? this.d.uow).run(async (tx) => {
-      const events = arrivals.map(({ event: { deliveryKey, platform, kind }, event }) => ({
+      const events = arrivals.map(({ event: { deliveryKey, platform, kind }, event, reserve }) => ({
         deliveryKey,
         platform,
         kind,
         payload: event as unknown as Record<string, unknown>,
+        // Processed at once by the caller: its first attempt is counted (and claimed) with the row.
+        attempted: reserve,
       }));
       const accepted = await this.d.inbox.acceptMany(tx, events, now, claim);
       // Reserved before the commit makes the rows visible: the worker never sees them unreserved.

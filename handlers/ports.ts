@@ -482,6 +482,11 @@ export interface InboxArrival {
   platform: string;
   kind: string;
   payload: Record<string, unknown>;
+  /**
+   * The receiving instance makes the first attempt at once (it must hold a claim): the attempt is
+   * counted as the row is recorded, so that attempt needs no claim of its own.
+   */
+  attempted?: boolean;
 }
 
 /** Who takes an inbox row, until when, and the time of taking it. */

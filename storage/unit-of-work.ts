@@ -6,19 +6,25 @@ import type { DatabaseKind } from './data-source';
 export const managerOf = (tx: Tx): EntityManager => tx as unknown as EntityManager;
 const asTx = (manager: EntityManager): Tx => manager as unknown as Tx;
 
-/** A FIFO async mutex: one holder at a time, in arrival order. */
+/**
+ * An async mutex: one holder at a time, in arrival order, except that urgent work (what an
+ * acknowledgement waits for) goes before the ordinary work waiting: an accept never queues behind
+ * the processing and outbox transactions waiting for the connection, only behind the one running.
+ */
 class Mutex {
-  private tail: Promise<void> = Promise.resolve();
+  private held = false;
+  private readonly urgent: (() => void)[] = [];
+  private readonly ordinary: (() => void)[] = [];
 
-  async lock<T>(work: () => Promise<T>): Promise<T> {
-    const previous = this.tail;
-    let release!: () => void;
-    this.tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
+  async lock<T>(work: () => Promise<T>, urgent = false): Promise<T> {
+    if (this.held) await new Promise<void>((resolve) => (urgent ? this.urgent : this.ordinary).push(resolve));
+    this.held = true;
     try {
       return await work();
     } finally {
-      release();
+      const next = this.urgent.shift() ?? this.ordinary.shift();
+      if (next) next(); // handed over: still held
+      else this.held = false;
     }
   }
 }
@@ -56,6 +62,7 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
   }
 
   private transaction<T>(work: (tx: Tx) => Promise<T>, durable: boolean): Promise<T> {
+    // Durable transactions precede an acknowledgement: they go first among those waiting.
     return this.mutex.lock(async () => {
       const runner = this.dataSource.createQueryRunner();
       beginImmediately(runner);
@@ -74,7 +81,7 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
         if (durable) await runner.query('PRAGMA synchronous = NORMAL');
         await runner.release();
       }
-    });
+    }, durable);
   }
 }
 

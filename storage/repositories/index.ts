@@ -40,6 +40,7 @@ import {
 import { managerOf } from '../unit-of-work';
 import { insertRows, updateIntegersById } from './bulk';
 import { nameKeys } from './customer-names';
+import { columnList, dialectOf, execute, hydrate, selectRows, updateRows } from './rows';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -94,10 +95,7 @@ export function createRepositories(): Repositories {
         if (keys.length) await em.insert(CustomerNameEntity, keys.map((nameKey) => ({ customerId: customer.id, nameKey })));
         return customer;
       },
-      findById: async (tx, id) => {
-        const e = await managerOf(tx).findOneBy(CustomerEntity, { id });
-        return e ? asCustomer(e) : null;
-      },
+      findById: async (tx, id) => (await selectRows<CustomerRecord>(managerOf(tx), CustomerEntity, 'id = ?', [id]))[0] ?? null,
       findByIds: customersByIds,
       async findByNameKeys(tx, keys, owners) {
         if (keys.length === 0 || owners?.length === 0) return [];
@@ -157,14 +155,8 @@ export function createRepositories(): Repositories {
     contracts: {
       insert: (tx, number, c) =>
         insertAndLoad(managerOf(tx), ContractEntity, { ...c, number, updatedAt: c.createdAt } as Partial<ContractEntity>),
-      findById: async (tx, id) => {
-        const e = await managerOf(tx).findOneBy(ContractEntity, { id });
-        return e ? asContract(e) : null;
-      },
-      findByNumber: async (tx, number) => {
-        const e = await managerOf(tx).findOneBy(ContractEntity, { number });
-        return e ? asContract(e) : null;
-      },
+      findById: async (tx, id) => (await selectRows<ContractRecord>(managerOf(tx), ContractEntity, 'id = ?', [id]))[0] ?? null,
+      findByNumber: async (tx, number) => (await selectRows<ContractRecord>(managerOf(tx), ContractEntity, 'number = ?', [number]))[0] ?? null,
       findByIds: async (tx, ids) =>
         ids.length === 0 ? [] : (await managerOf(tx).find(ContractEntity, { where: { id: In([...new Set(ids)]) }, order: { id: 'ASC' } })).map(asContract),
       listByOwner: async (tx, ownerId) =>
@@ -211,10 +203,8 @@ export function createRepositories(): Repositories {
                 .getMany()
             ).map(asContract),
       async update(tx, id, expected, patch) {
-        const where: Record<string, unknown> = { id, version: expected.version };
-        if (expected.status) where.status = expected.status;
-        const result = await managerOf(tx).update(ContractEntity, where, patch as Partial<ContractEntity>);
-        return result.affected === 1;
+        const [where, params] = expected.status ? ['id = ? AND version = ? AND status = ?', [id, expected.version, expected.status]] : ['id = ? AND version = ?', [id, expected.version]];
+        return (await updateRows(managerOf(tx), ContractEntity, patch, where, params)) === 1;
       },
     },
 
@@ -238,14 +228,8 @@ export function createRepositories(): Repositories {
         for (const s of steps) out.push(await insertAndLoad(managerOf(tx), ApprovalStepEntity, s as Partial<ApprovalStepEntity>));
         return out;
       },
-      findById: async (tx, id) => {
-        const e = await managerOf(tx).findOneBy(ApprovalStepEntity, { id });
-        return e ? asStep(e) : null;
-      },
-      listByContract: async (tx, contractId) =>
-        (
-          await managerOf(tx).find(ApprovalStepEntity, { where: { contractId }, order: { round: 'ASC', seq: 'ASC' } })
-        ).map(asStep),
+      findById: async (tx, id) => (await selectRows<ApprovalStepRecord>(managerOf(tx), ApprovalStepEntity, 'id = ?', [id]))[0] ?? null,
+      listByContract: (tx, contractId) => selectRows<ApprovalStepRecord>(managerOf(tx), ApprovalStepEntity, 'contract_id = ?', [contractId], 'ORDER BY round, seq'),
       async findCommitted(tx, id) {
         const em = managerOf(tx);
         const q = em.createQueryBuilder(ApprovalStepEntity, 's').where('s.id = :id', { id });
@@ -323,10 +307,7 @@ export function createRepositories(): Repositories {
           (await updateIntegersById(em, 'approval_step', ['next_reminder_at'], moved.map((u) => ({ id: u.id, values: [u.nextReminderAt.getTime()] })), pending))
         );
       },
-      async transition(tx, id, from, patch) {
-        const result = await managerOf(tx).update(ApprovalStepEntity, { id, status: from }, patch as Partial<ApprovalStepEntity>);
-        return result.affected === 1;
-      },
+      transition: async (tx, id, from, patch) => (await updateRows(managerOf(tx), ApprovalStepEntity, patch, 'id = ? AND status = ?', [id, from])) === 1,
     },
 
     followUps: {
@@ -340,23 +321,15 @@ export function createRepositories(): Repositories {
     },
 
     audit: {
-      async append(tx, e) {
-        await managerOf(tx).insert(AuditEventEntity, e as never);
-      },
-      async appendMany(tx, events) {
-        const rows = events.map((e) => [e.at.getTime(), e.actorId, e.actingFor, e.action, e.contractId, e.customerId, JSON.stringify(e.detail), e.platform, e.automatic]);
-        await insertRows(managerOf(tx), 'audit_event', ['at', 'actor_id', 'acting_for', 'action', 'contract_id', 'customer_id', 'detail', 'platform', 'automatic'], rows);
-      },
+      append: (tx, e) => appendAudit(tx, [e]),
+      appendMany: (tx, events) => appendAudit(tx, events),
       listByContract: async (tx, contractId) =>
         (await managerOf(tx).find(AuditEventEntity, {
           where: { contractId },
           order: { id: 'ASC' },
         })) as unknown as AuditEventRecord[],
-      listByContractAndAction: async (tx, contractId, action) =>
-        (await managerOf(tx).find(AuditEventEntity, {
-          where: { contractId, action },
-          order: { id: 'ASC' },
-        })) as unknown as AuditEventRecord[],
+      listByContractAndAction: (tx, contractId, action) =>
+        selectRows<AuditEventRecord>(managerOf(tx), AuditEventEntity, 'contract_id = ? AND action = ?', [contractId, action], 'ORDER BY id'),
     },
 
     outbox: {
@@ -370,6 +343,11 @@ export function createRepositories(): Repositories {
       status: (tx, now) => outboxStatus(tx, now),
     },
   };
+}
+
+async function appendAudit(tx: Tx, events: Omit<AuditEventRecord, 'id'>[]): Promise<void> {
+  const rows = events.map((e) => [e.at.getTime(), e.actorId, e.actingFor, e.action, e.contractId, e.customerId, JSON.stringify(e.detail), e.platform, e.automatic]);
+  await insertRows(managerOf(tx), 'audit_event', ['at', 'actor_id', 'acting_for', 'action', 'contract_id', 'customer_id', 'detail', 'platform', 'automatic'], rows);
 }
 
 /** An approval_step row as read by a raw query (PostgreSQL returns BIGINT as a string). */
@@ -408,8 +386,10 @@ export const PRUNED_PAYLOAD = { pruned: true } as const;
 /** Rows per multi-row insert: far below every database's limit of bound parameters (11 per row). */
 const ACCEPT_CHUNK = 200;
 
-/** An inbox row this holder may claim: unfinished, and its own, unclaimed, or its claim run out (`a`: the alias and dot). */
-const claimable = (a: string) => `${a}status = 'received' AND (${a}claimed_by = :holder OR ${a}claim_until IS NULL OR ${a}claim_until <= :now)`;
+/** An inbox row this holder may claim: unfinished, and its own, unclaimed, or its claim run out (placeholders: holder, now). */
+const CLAIMABLE = "status = 'received' AND (claimed_by = ? OR claim_until IS NULL OR claim_until <= ?)";
+/** An unfinished inbox row claimed by the holder: placeholders id, holder. */
+const HELD = "id = ? AND status = 'received' AND claimed_by = ?";
 
 export function createInboxStore(): InboxStore {
   const acceptMany: InboxStore['acceptMany'] = async (tx, events, now, claim) => {
@@ -420,42 +400,36 @@ export function createInboxStore(): InboxStore {
     const tokens = events.map((e, i) => (first.get(e.deliveryKey) === i ? randomUUID() : null));
     const fresh = events.flatMap((e, i) => (tokens[i] ? [{ e, token: tokens[i]! }] : []));
     const won = new Map<string, number>();
+    const dialect = dialectOf(em);
     for (let at = 0; at < fresh.length; at += ACCEPT_CHUNK) {
       const chunk = fresh.slice(at, at + ACCEPT_CHUNK);
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(InboxEntity)
-        .values(
-          chunk.map(({ e, token }) => ({
-            ...e,
-            status: 'received',
-            claimToken: token,
-            attempts: 0,
-            claimedBy: claim?.holder ?? null,
-            claimUntil: claim?.until ?? null,
-            receivedAt: now,
-          })) as never,
-        )
-        .orIgnore() // a key recorded before, or by a concurrent transaction a moment ago
-        .updateEntity(false)
-        .execute();
+      const params: unknown[] = [];
+      for (const { e, token } of chunk) {
+        params.push(e.deliveryKey, e.platform, e.kind, JSON.stringify(e.payload), token, e.attempted ? 1 : 0, claim?.holder ?? null, claim?.until.getTime() ?? null, now.getTime());
+      }
+      const values = chunk.map(() => "(?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)").join(', ');
+      const into = `INTO inbox (delivery_key, platform, kind, payload, status, claim_token, attempts, claimed_by, claim_until, received_at) VALUES ${values}`;
+      // A key recorded before, or by a concurrent transaction a moment ago, is skipped.
+      if (dialect !== 'mysql') {
+        // The rows inserted come back: the keys this batch won.
+        const { records } = await execute(em, `INSERT ${into} ON CONFLICT DO NOTHING RETURNING id, delivery_key, claim_token`, params);
+        for (const r of records) won.set(`${r.delivery_key}\n${r.claim_token}`, Number(r.id));
+        continue;
+      }
+      await execute(em, `INSERT IGNORE ${into}`, params);
       // Whoever's token is stored won the insert of that key.
-      const rows: { id: number | string; delivery_key: string; claim_token: string }[] = await em
-        .createQueryBuilder(InboxEntity, 'i')
-        .select(['i.id AS id', 'i.delivery_key AS delivery_key', 'i.claim_token AS claim_token'])
-        .where('i.delivery_key IN (:...keys)', { keys: chunk.map(({ e }) => e.deliveryKey) })
-        .getRawMany();
-      for (const r of rows) won.set(`${r.delivery_key}\n${r.claim_token}`, Number(r.id));
+      const { records } = await execute(em, `SELECT id, delivery_key, claim_token FROM inbox WHERE delivery_key IN (${chunk.map(() => '?').join(', ')})`, chunk.map(({ e }) => e.deliveryKey));
+      for (const r of records) won.set(`${r.delivery_key}\n${r.claim_token}`, Number(r.id));
     }
     return events.map((e, i) => {
       const id = tokens[i] ? won.get(`${e.deliveryKey}\n${tokens[i]}`) : undefined;
       if (id === undefined) return null;
+      const { attempted, ...arrival } = e;
       return {
         id,
-        ...e,
+        ...arrival,
         status: 'received',
-        attempts: 0,
+        attempts: attempted ? 1 : 0,
         claimedBy: claim?.holder ?? null,
         claimUntil: claim?.until ?? null,
         receivedAt: now,
@@ -471,41 +445,29 @@ export function createInboxStore(): InboxStore {
     },
     async claimNext(tx, { holder, until, now }, limit, exclude) {
       const em = managerOf(tx);
-      let candidates = em
-        .createQueryBuilder(InboxEntity, 'i')
-        .select(['i.id AS id', 'i.attempts AS attempts'])
-        .where(claimable('i.'), { holder, now: now.getTime() });
-      if (exclude.length) candidates = candidates.andWhere('i.id NOT IN (:...exclude)', { exclude });
-      const rows: { id: number | string; attempts: number | string }[] = await candidates.orderBy('i.id', 'ASC').limit(limit).getRawMany();
+      const except = exclude.length ? ` AND id NOT IN (${exclude.map(() => '?').join(', ')})` : '';
+      const { records: rows } = await execute(em, `SELECT id, attempts FROM inbox WHERE ${CLAIMABLE}${except} ORDER BY id LIMIT ?`, [holder, now, ...exclude, limit]);
       if (rows.length === 0) return [];
       // Never attempted: taken together. Attempted before: alone (see the port).
       const firstNew = rows.findIndex((r) => Number(r.attempts) > 0);
       const ids = (Number(rows[0]!.attempts) > 0 ? rows.slice(0, 1) : rows.slice(0, firstNew < 0 ? rows.length : firstNew)).map((r) => Number(r.id));
       const token = randomUUID();
+      const idList = ids.map(() => '?').join(', ');
       // Conditional: of two instances claiming the same rows at once, each row goes to one of them.
-      await em
-        .createQueryBuilder()
-        .update(InboxEntity)
-        .set({ claimedBy: holder, claimUntil: until, claimToken: token, attempts: () => 'attempts + 1' })
-        .where(`id IN (:...ids) AND ${claimable('')}`, { ids, holder, now: now.getTime() })
-        .execute();
-      return (await em.find(InboxEntity, { where: { id: In(ids), claimToken: token }, order: { id: 'ASC' } })).map(asInbox);
+      await execute(em, `UPDATE inbox SET claimed_by = ?, claim_until = ?, claim_token = ?, attempts = attempts + 1 WHERE id IN (${idList}) AND ${CLAIMABLE}`, [holder, until, token, ...ids, holder, now]);
+      return selectRows<InboxRecord>(em, InboxEntity, `id IN (${idList}) AND claim_token = ?`, [...ids, token], 'ORDER BY id');
     },
     async claim(tx, id, { holder, until, now }) {
       const em = managerOf(tx);
       // One conditional update: of two instances claiming at once, one matches the row.
-      const result = await em
-        .createQueryBuilder()
-        .update(InboxEntity)
-        .set({ claimedBy: holder, claimUntil: until, attempts: () => 'attempts + 1' })
-        .where(`id = :id AND ${claimable('')}`, {
-          id,
-          holder,
-          now: now.getTime(),
-        })
-        .execute();
-      if (result.affected !== 1) return null;
-      return asInbox(await em.findOneByOrFail(InboxEntity, { id }));
+      const set = `UPDATE inbox SET claimed_by = ?, claim_until = ?, attempts = attempts + 1 WHERE id = ? AND ${CLAIMABLE}`;
+      const params = [holder, until, id, holder, now];
+      if (dialectOf(em) !== 'mysql') {
+        const { records } = await execute(em, `${set} RETURNING ${columnList(em, InboxEntity)}`, params);
+        return records[0] ? hydrate<InboxRecord>(em, InboxEntity, records[0]) : null;
+      }
+      if ((await execute(em, set, params)).affected !== 1) return null;
+      return (await selectRows<InboxRecord>(em, InboxEntity, 'id = ?', [id]))[0]!;
     },
     listClaimable: async (tx, now, limit) =>
       (
@@ -516,24 +478,10 @@ export function createInboxStore(): InboxStore {
           .take(limit)
           .getMany()
       ).map(asInbox),
-    async finish(tx, id, holder, status, now, error) {
-      const result = await managerOf(tx)
-        .createQueryBuilder()
-        .update(InboxEntity)
-        .set({ status, processedAt: now, claimUntil: null, error: error?.slice(0, 2000) ?? null })
-        .where("id = :id AND status = 'received' AND claimed_by = :holder", { id, holder })
-        .execute();
-      return result.affected === 1;
-    },
-    async release(tx, id, holder, retryAt, error) {
-      const result = await managerOf(tx)
-        .createQueryBuilder()
-        .update(InboxEntity)
-        .set({ claimedBy: null, claimUntil: retryAt, error: error.slice(0, 2000) })
-        .where("id = :id AND status = 'received' AND claimed_by = :holder", { id, holder })
-        .execute();
-      return result.affected === 1;
-    },
+    finish: async (tx, id, holder, status, now, error) =>
+      (await updateRows(managerOf(tx), InboxEntity, { status, processedAt: now, claimUntil: null, error: error?.slice(0, 2000) ?? null }, HELD, [id, holder])) === 1,
+    release: async (tx, id, holder, retryAt, error) =>
+      (await updateRows(managerOf(tx), InboxEntity, { claimedBy: null, claimUntil: retryAt, error: error.slice(0, 2000) }, HELD, [id, holder])) === 1,
     async prune(tx, before, now, limit) {
       const em = managerOf(tx);
       const rows: { id: number | string }[] = await em
@@ -671,11 +619,6 @@ export function createOutboxStore(): OutboxStore {
   };
 }
 
-type Dialect = 'sqlite' | 'postgres' | 'mysql';
-const dialectOf = (em: EntityManager): Dialect => {
-  const type = em.connection.options.type;
-  return type === 'postgres' ? 'postgres' : type === 'mysql' || type === 'mariadb' ? 'mysql' : 'sqlite';
-};
 /** The n-th (1-based) parameter's placeholder. */
 const param = (em: EntityManager, n: number): string => (dialectOf(em) === 'postgres' ? `$${n}` : '?');
 const placeholders = (values: readonly unknown[]): string => values.map(() => '?').join(', ');
