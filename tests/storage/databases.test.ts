@@ -11,7 +11,7 @@ import type { NewStep, Repositories, Tx, UnitOfWork } from '../../handlers/ports
 import { normalizeWecom } from '../../bot/wecom/normalize';
 import { parseWecomXml } from '../../bot/wecom/xml';
 import { dataSourceOptions, parseDatabaseUrl, type DatabaseKind } from '../../storage/data-source';
-import { syncDirectory } from '../../storage/directory-sync';
+import { createDirectoryStore, syncDirectory } from '../../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../../storage/repositories';
 import { createUnitOfWork } from '../../storage/unit-of-work';
 
@@ -337,6 +337,23 @@ describe.each(databases(true))('%s', (kind, url) => {
       }),
     ).rejects.toMatchObject({ code: 'boom' });
     expect(await run((tx) => repos.customers.listAll(tx))).toHaveLength(before.length);
+  });
+
+  it('stores synced directory members: insert, update by (platform, user), revision moves, nothing deleted', async () => {
+    const store = createDirectoryStore();
+    const at = new Date('2026-11-23T02:00:00.000Z');
+    const member = { platform: 'wecom' as const, userId: 'XiaoMing', personId: 'wecom-XiaoMing', name: '小明', managerUserId: 'LiSi', departments: ['2', '3'], active: true, updatedAt: at };
+    const empty = await run((tx) => store.revision(tx));
+    await run((tx) => store.saveMembers(tx, [member, { ...member, platform: 'dingtalk', userId: 'xm01', managerUserId: null, departments: ['11'] }]));
+    const first = await run((tx) => store.revision(tx));
+    expect(first).not.toBe(empty);
+    const later = new Date(at.getTime() + 1000);
+    await run((tx) => store.saveMembers(tx, [{ ...member, name: '肖明', active: false, updatedAt: later }]));
+    expect(await run((tx) => store.revision(tx))).not.toBe(first);
+    expect(await run((tx) => store.listMembers(tx))).toEqual([
+      { ...member, platform: 'dingtalk', userId: 'xm01', managerUserId: null, departments: ['11'] },
+      { ...member, name: '肖明', active: false, updatedAt: later },
+    ]);
   });
 
   it('migrates down to nothing and up again', async () => {
