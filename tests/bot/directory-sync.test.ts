@@ -217,3 +217,53 @@ it('another instance picks up a sync through the revision it polls', async () =>
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('npm run sync-directory: --dry-run prints the difference and writes nothing; then a run writes it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'directory-cli-'));
+  const wecomFake = await new FakeWecom({ ...SETTINGS }).start();
+  wecomFake.directory.departments.push({ id: 2, parentid: 1 });
+  wecomFake.directory.users.push({ userid: 'NewHire', name: '新同事', department: [2], direct_leader: ['LiSi'] }, { userid: 'LiSi', name: '李四', department: [2] });
+  fs.writeFileSync(path.join(dir, 'policy.yaml'), `${EXAMPLE_POLICY}\ndirectory_sync: { departments: { wecom: [2] } }\n`);
+  const saved = { ...process.env };
+  const { main } = await import('../../bot/directory/cli');
+  const members = async () => {
+    const app = await createApp({ databaseUrl: `sqlite:${path.join(dir, 'bot.sqlite')}`, policy: parsePolicy(EXAMPLE_POLICY, 'p'), notifier: new RecordingNotifier(), clock: { now: () => new Date() }, log: silentLogger });
+    try {
+      return await app.dataSource.query('SELECT user_id, person_id FROM directory_member ORDER BY user_id');
+    } finally {
+      await app.close();
+    }
+  };
+  try {
+    Object.assign(process.env, {
+      DATABASE_URL: `sqlite:${path.join(dir, 'bot.sqlite')}`,
+      POLICY_FILE: path.join(dir, 'policy.yaml'),
+      LOG_LEVEL: 'silent',
+      WECOM_CORP_ID: SETTINGS.corpId,
+      WECOM_AGENT_ID: String(SETTINGS.agentId),
+      WECOM_SECRET: SETTINGS.secret,
+      WECOM_TOKEN: SETTINGS.token,
+      WECOM_ENCODING_AES_KEY: SETTINGS.encodingAesKey,
+      WECOM_API_BASE: wecomFake.baseUrl,
+    });
+    const dry: string[] = [];
+    expect(await main(['--dry-run'], (l) => dry.push(l))).toBe(0);
+    expect(dry).toEqual(['+ added       新同事 (wecom-NewHire) [wecom:NewHire] roles sales', '1 added, 0 changed, 0 moved, 0 deactivated', 'dry run: nothing written']);
+    expect(await members()).toEqual([]);
+
+    const real: string[] = [];
+    expect(await main([], (l) => real.push(l))).toBe(0);
+    expect(real.at(-1)).toBe('written: 2 account(s); 0 pending step(s) of people who left reported to the admins');
+    expect(await members()).toEqual([
+      { user_id: 'LiSi', person_id: 'lisi' },
+      { user_id: 'NewHire', person_id: 'wecom-NewHire' },
+    ]);
+    const again: string[] = [];
+    await main([], (l) => again.push(l));
+    expect(again.at(-1)).toBe('directory already up to date: nothing written');
+  } finally {
+    process.env = saved;
+    await wecomFake.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
