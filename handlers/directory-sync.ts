@@ -29,7 +29,7 @@ export interface DirectorySyncResult {
   people: Person[];
   /** Member rows written (0 in a dry run). */
   written: number;
-  /** Departed people's pending steps reported to the admins. */
+  /** Departed people's open steps (pending or waiting) reported to the admins. */
   reportedSteps: number;
 }
 
@@ -60,16 +60,27 @@ export async function applyDirectorySync(d: DirectorySyncDeps, fetched: readonly
   });
 }
 
-/** One urgent note per admin listing the pending approval steps of the people who left. */
+/** Steps listed in one note at most (a chat message has a size limit); the rest are counted. */
+const STEPS_LISTED = 30;
+/** Steps read at most: a bounded read whatever the store holds. */
+const STEPS_READ = 1000;
+
+/** One urgent note per admin listing the open approval steps (pending or waiting) of the people who left. */
 async function reportDeparted(deps: Deps, tx: Tx, departed: readonly Person[], people: readonly Person[], now: Date): Promise<number> {
   if (departed.length === 0) return 0;
-  const steps = await deps.repos.steps.listPendingForAssignees(tx, departed.map((p) => p.id));
-  if (steps.length === 0) return 0;
+  const ids = departed.map((p) => p.id);
+  const open = await deps.repos.steps.listOpenForAssignees(tx, ids, STEPS_READ);
+  if (open.length === 0) return 0;
+  const steps = open.slice(0, STEPS_LISTED);
+  const total = open.length;
   const contracts = new Map((await deps.repos.contracts.findByIds(tx, [...new Set(steps.map((s) => s.contractId))])).map((c) => [c.id, c]));
   const names = new Map(departed.map((p) => [p.id, p.name]));
-  const lines = steps.map((s) => `· 合同 ${contracts.get(s.contractId)?.number ?? `#${s.contractId}`} 第 ${s.seq} 步：${names.get(s.assigneeId) ?? s.assigneeId}`);
+  const lines = steps.map(
+    (s) => `· 合同 ${contracts.get(s.contractId)?.number ?? `#${s.contractId}`} 第 ${s.seq} 步（${s.status === 'pending' ? '待审批' : '未轮到'}）：${names.get(s.assigneeId) ?? s.assigneeId}`,
+  );
+  if (total > steps.length) lines.push(`……另有 ${total - steps.length}${total === STEPS_READ ? ' 个以上' : ' 个'}`);
   const text =
-    `通讯录同步：${departed.map((p) => p.name).join('、')} 已不在通讯录中，账号已停用。\n` +
+    `通讯录同步：${departed.filter((p) => open.some((s) => s.assigneeId === p.id)).map((p) => p.name).join('、')} 已不在通讯录中，账号已停用。\n` +
     `以下审批仍在等待他们处理：\n${lines.join('\n')}\n` +
     '请安排处理：提交人可撤回后重新提交，审批将按当前通讯录重新分配。';
   const admins = people.filter((p) => p.roles.includes('admin'));
@@ -80,7 +91,7 @@ async function reportDeparted(deps: Deps, tx: Tx, departed: readonly Person[], p
       now,
     );
   }
-  return steps.length;
+  return total;
 }
 
 /** The difference as lines for a person to read (the CLI prints them; a dry run prints only them). */

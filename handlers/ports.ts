@@ -372,6 +372,8 @@ export interface Repositories {
     listByContracts(tx: Tx, contractIds: readonly number[]): Promise<ApprovalStepRecord[]>;
     /** Pending steps of these assignees, oldest first (`limit` at most when given). */
     listPendingForAssignees(tx: Tx, assigneeIds: string[], limit?: number): Promise<ApprovalStepRecord[]>;
+    /** Steps still to be decided by these people: pending now, or waiting for earlier steps; oldest first. */
+    listOpenForAssignees(tx: Tx, assigneeIds: string[], limit: number): Promise<ApprovalStepRecord[]>;
     countPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<number>;
     /** How many pending steps are past their due time. */
     countOverdue(tx: Tx, now: Date): Promise<number>;

@@ -142,7 +142,8 @@ describe('directory sync', () => {
     await h.app.outbox.deliverDue();
     const note = h.inboxOf('admin').find((t) => t.includes('通讯录同步'));
     expect(note).toContain('老王');
-    expect(note).toContain(no);
+    expect(note).toContain(`合同 ${no} 第 1 步（待审批）：老王`);
+    expect(note).not.toContain('钉钉七'); // left too, but nothing waits for them
     expect(await h.app.dataSource.query("SELECT urgent FROM outbox WHERE dedupe_key LIKE 'directory-departed:%'")).toHaveLength(1);
 
     // A second run with the platforms unchanged writes nothing and reports nothing.
