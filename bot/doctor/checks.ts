@@ -169,7 +169,11 @@ async function checkWecom(env: Env, policy: Policy | null): Promise<CheckResult[
   } catch (error) {
     return [fail('wecom', (error as Error).message, 'set all of the WECOM_ variables, or none')];
   }
-  if (!settings) return [ok('wecom', 'not configured (no WECOM_ variables): skipped')];
+  if (!settings) {
+    return policy?.directorySync.departments.wecom.length
+      ? [fail('wecom', 'directory_sync.departments.wecom is set but WeCom is not configured', 'set the WECOM_ variables, or remove the WeCom departments from directory_sync')]
+      : [ok('wecom', 'not configured (no WECOM_ variables): skipped')];
+  }
   const clock = { now: () => new Date() };
   const api = new WecomApi(settings, clock);
   const results: CheckResult[] = [];
@@ -213,7 +217,11 @@ async function checkDingtalk(env: Env, policy: Policy | null): Promise<CheckResu
   } catch (error) {
     return [fail('dingtalk', (error as Error).message, 'set both DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET, or neither')];
   }
-  if (!settings) return [ok('dingtalk', 'not configured (no DINGTALK_ variables): skipped')];
+  if (!settings) {
+    return policy?.directorySync.departments.dingtalk.length
+      ? [fail('dingtalk', 'directory_sync.departments.dingtalk is set but DingTalk is not configured', 'set DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET, or remove the DingTalk departments from directory_sync')]
+      : [ok('dingtalk', 'not configured (no DINGTALK_ variables): skipped')];
+  }
   const api = new DingtalkApi(settings, { now: () => new Date() });
   const results: CheckResult[] = [];
   try {

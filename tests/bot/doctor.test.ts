@@ -184,6 +184,12 @@ it('fails on a policy file that does not parse, and on a public URL nobody answe
   expect(results.map((r) => r.check)).not.toContain('holidays'); // needs the policy
 });
 
+it('fails when the policy syncs departments of a platform that is not configured', async () => {
+  const results = await doctor({ ...healthy, DINGTALK_CLIENT_ID: '', DINGTALK_CLIENT_SECRET: '' });
+  expect(failures(results)).toEqual(['dingtalk']);
+  expect(line(results, 'dingtalk').detail).toContain('directory_sync.departments.dingtalk');
+});
+
 it('exits non-zero when a check fails (the CLI)', async () => {
   const saved = { ...process.env };
   const lines: string[] = [];
