@@ -79,6 +79,7 @@ describe.each(databases(true))('%s', (kind, url) => {
       hours: 8, activatedAt: new Date(), dueAt: new Date(), reminderCount: 0, lastRemindedAt: null, nextReminderAt: null, lastUrgedAt: null, decidedAt: null,
       decidedBy: null, decidedActingFor: null, comment: null,
     };
+    const template = { ...step }; // insertMany gives the object it inserts its id
     const [inserted] = await run((tx) => repos.steps.insertMany(tx, [step]));
     const results = await Promise.all(
       ['approved', 'rejected'].map((status) =>
@@ -86,6 +87,11 @@ describe.each(databases(true))('%s', (kind, url) => {
       ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
+    // The steps still to be decided by someone: pending and waiting ones, not decided ones.
+    const later = await run((tx) => repos.steps.insertMany(tx, [{ ...template, seq: 2, status: 'waiting', activatedAt: null, dueAt: null }, { ...template, seq: 3, assigneeId: 'zhangsan' }]));
+    const open = await run((tx) => repos.steps.listOpenForAssignees(tx, ['lisi'], 10));
+    expect(open.map((s) => [s.id, s.status])).toEqual([[later[0]!.id, 'waiting']]);
+    expect(await run((tx) => repos.steps.listOpenForAssignees(tx, ['lisi', 'zhangsan'], 1))).toHaveLength(1);
   });
 
   it('dedupes inbox deliveries and outbox keys, also when they race', async () => {
