@@ -10,7 +10,7 @@ import { createApp, systemClock } from '../app';
 import { ConfigError, loadDotEnv, loadEnv, loadPolicy } from '../config';
 import { createLogger } from '../logger';
 import { NotifierRouter } from '../notifier-router';
-import { directorySources, syncDirectoryFromPlatforms } from '.';
+import { directorySources, syncDirectoryFromPlatforms } from './index';
 
 export async function main(argv = process.argv.slice(2), out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean', default: false } } });

@@ -33,7 +33,8 @@ export async function readWecomMembers(api: WecomApi, departments: readonly numb
     cursor = typeof page.next_cursor === 'string' ? page.next_cursor : '';
   } while (cursor);
 
-  const read = await mapLimited([...memberships.keys()], options.concurrency ?? 4, async (userid) => {
+  const userIds = [...memberships.keys()];
+  const read = await mapLimited(userIds, options.concurrency ?? 4, async (userid) => {
     try {
       return await call(() => api.get('/cgi-bin/user/get', { userid }));
     } catch (error) {
@@ -43,7 +44,7 @@ export async function readWecomMembers(api: WecomApi, departments: readonly numb
   });
   const members: PlatformMember[] = [];
   read.forEach((user, i) => {
-    const userid = [...memberships.keys()][i]!;
+    const userid = userIds[i]!;
     if (!user || GONE.includes(Number(user.status))) return;
     const leaders = (user.direct_leader as string[] | undefined) ?? [];
     members.push({
