@@ -8,7 +8,8 @@ import { WorkingCalendar } from '../handlers/domain/calendar';
 import { Directory } from '../handlers/domain/directory';
 import { recipientKey, type Clock, type Notifier, type OutboxRecord, type UnitOfWork } from '../handlers/ports';
 import { openDatabase } from '../storage/data-source';
-import { syncDirectory } from '../storage/directory-sync';
+import { storedPeople } from '../handlers/directory-sync';
+import { createDirectoryStore } from '../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../storage/repositories';
 import { createUnitOfWork } from '../storage/unit-of-work';
 import { ADMIN_ALERT_PREFIXES, alertAdmins } from './admin-alerts';
@@ -59,10 +60,16 @@ export const newInstanceId = (): string => `bot-${process.pid}-${randomUUID().sl
 export async function createApp(options: AppOptions): Promise<App> {
   const { dataSource, kind } = await openDatabase(options.databaseUrl);
   const uow = createUnitOfWork(dataSource, kind);
-  await syncDirectory(uow, options.policy.people);
+  // The policy's people and those earlier directory syncs stored, mirrored into the person tables.
+  const store = createDirectoryStore();
+  const people = await uow.run(async (tx) => {
+    const all = await storedPeople(tx, { store, policyPeople: options.policy.people, defaultRole: options.policy.directorySync.defaultRole });
+    await store.mirrorPeople(tx, all);
+    return all;
+  });
   const deps: Deps = {
     repos: createRepositories(),
-    directory: new Directory(options.policy.people),
+    directory: new Directory(people),
     policy: options.policy.workflow,
     calendar: new WorkingCalendar(options.policy.calendar),
   };

@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import cron from 'node-cron';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { yuanToFen } from '../handlers/domain/money';
@@ -15,6 +16,7 @@ import {
   type CalendarConfig,
   type ChainStepSpec,
   type Person,
+  type Role,
   type RoutingRule,
 } from '../handlers/domain/types';
 import type { NoticePolicy, ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
@@ -41,6 +43,8 @@ const envSchema = z.object({
   WECOM_TOKEN: z.string().optional(),
   WECOM_ENCODING_AES_KEY: z.string().regex(/^[A-Za-z0-9]{43}$/, 'expected the 43-character EncodingAESKey').optional(),
   WECOM_API_BASE: z.url().default('https://qyapi.weixin.qq.com'),
+  // Directory sync: user/list_id answers only to the contacts-sync (通讯录同步) secret; default WECOM_SECRET.
+  WECOM_CONTACT_SECRET: z.string().optional(),
   // WeCom documents no window; its retries come within seconds (3 tries, 5 s apart).
   WECOM_CALLBACK_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   DINGTALK_CLIENT_ID: z.string().optional(),
@@ -51,6 +55,8 @@ const envSchema = z.object({
   DINGTALK_GATEWAY_URL: z.url().default('https://api.dingtalk.com/v1.0/gateway/connections/open'),
   DINGTALK_API_BASE: z.url().default('https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: z.url().default('https://oapi.dingtalk.com'),
+  // The bot's public base URL (https://bot.example.com), for `npm run doctor` to check it is reachable.
+  PUBLIC_URL: z.url().optional(),
   // HTTP mode: DingTalk itself accepts a timestamp within 1 h; the shorter, the shorter a replay lasts.
   DINGTALK_HTTP_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
 });
@@ -265,6 +271,20 @@ const policySchema = z.strictObject({
     .prefault({}),
   channels: z.record(z.string(), channelSchema.nullable().transform((c) => c ?? {})).default({}),
   alerts: z.record(z.string(), z.string()).default({}),
+  directory_sync: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      cron: z.string().refine((c) => cron.validate(c), 'expected a cron expression such as "30 6 * * *"').default('30 6 * * *'),
+      // The role of people the platforms add and the policy does not list, so they can use the bot.
+      default_role: z.enum(ROLES).default('sales'),
+      departments: z
+        .strictObject({
+          wecom: z.array(z.number().int().positive('expected a WeCom department id (1 = the whole company)')).default([]),
+          dingtalk: z.array(z.number().int().positive('expected a DingTalk dept_id (1 = the whole company)')).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 type RawPolicy = z.infer<typeof policySchema>;
@@ -281,6 +301,16 @@ export interface Policy {
   notices: NoticePolicy;
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
+  directorySync: DirectorySyncPolicy;
+}
+
+export interface DirectorySyncPolicy {
+  /** Run daily (on `cron`) inside the bot; `npm run sync-directory` works either way. */
+  enabled: boolean;
+  cron: string;
+  defaultRole: Role;
+  /** Department ids whose members (with their sub-departments) are synced, per platform. */
+  departments: { wecom: number[]; dingtalk: number[] };
 }
 
 /** Parses and cross-checks a policy document (YAML text). `file` is used in error messages. */
@@ -349,6 +379,12 @@ export function parsePolicy(yamlText: string, file: string): Policy {
     },
     channels: raw.channels,
     alerts: raw.alerts,
+    directorySync: {
+      enabled: raw.directory_sync.enabled,
+      cron: raw.directory_sync.cron,
+      defaultRole: raw.directory_sync.default_role,
+      departments: raw.directory_sync.departments,
+    },
   };
 }
 
@@ -426,6 +462,10 @@ function crossCheck(raw: RawPolicy, file: string): void {
     const previous = raw.calendar.hours[i - 1];
     if (previous && previous.split('-')[1]! > start) fail(`calendar.hours[${i}]`, 'periods must be in order and not overlap');
   });
+  const sync = raw.directory_sync;
+  if (sync.enabled && sync.departments.wecom.length + sync.departments.dingtalk.length === 0) {
+    fail('directory_sync.departments', 'name at least one department to sync (wecom: [1] or dingtalk: [1] is the whole company)');
+  }
   for (const [kind, channel] of Object.entries(raw.alerts)) {
     if (!(channel in raw.channels)) fail(`alerts.${kind}`, `expected a channel named in channels, got "${channel}"`);
   }

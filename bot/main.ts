@@ -7,7 +7,7 @@ import { startBot } from './platforms';
 import { createServer, listen, SERVER_LIMITS } from './server';
 
 export async function main(): Promise<void> {
-  const { env, log, policy, app, background, routes, stream, scheduler, jobs } = await startBot();
+  const { env, log, policy, app, background, routes, stream, scheduler, jobs, directoryJob, directoryWatcher } = await startBot();
   const server = await listen(createServer({ dataSource: app.dataSource, log, routes }), env.PORT).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE' || error.code === 'EACCES'
       ? new ConfigError(`PORT: cannot listen on port ${env.PORT} (${error.code}); choose a free port`)
@@ -22,7 +22,8 @@ export async function main(): Promise<void> {
   });
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void stream?.start();
-  scheduler.start(jobs);
+  scheduler.start(directoryJob ? [...jobs, directoryJob] : jobs);
+  directoryWatcher.start(); // picks up directory syncs run by another instance or `npm run sync-directory`
   // At start and every second: wake the inbox worker (events accepted before a restart, left by an
   // instance that died, or waiting for a retry), then deliver the outbox. Both runs are single-flight.
   const wake = () => {
@@ -39,6 +40,7 @@ export async function main(): Promise<void> {
     log.info('stopping', { signal });
     clearInterval(outboxTimer);
     await scheduler.stop();
+    directoryWatcher.stop();
     stream?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await app.dispatcher.close();

@@ -12,6 +12,7 @@ import { createApp, systemClock, type App } from './app';
 import { BackgroundWork } from './background';
 import { dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
 import { connectDingtalk } from './dingtalk';
+import { directorySources, directorySyncJob, DirectoryWatcher } from './directory';
 import type { DingtalkStreamClient } from './dingtalk/stream';
 import { LAST_OFFICIAL_YEAR } from '../handlers/domain/calendar';
 import { createLogger, type Logger } from './logger';
@@ -78,7 +79,12 @@ export async function startBot() {
   const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
   const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
   const jobs = botJobs({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy);
-  return { env, log, policy, app, background, routes, stream, scheduler, jobs };
+  // Not among `jobs`: `npm run jobs` runs those back to back, and a sync reads whole directories.
+  const directoryJob = policy.directorySync.enabled
+    ? directorySyncJob({ app, policy, sources: directorySources(env, systemClock), clock: systemClock, log })
+    : undefined;
+  const directoryWatcher = new DirectoryWatcher(app, policy, log);
+  return { env, log, policy, app, background, routes, stream, scheduler, jobs, directoryJob, directoryWatcher };
 }
 
 /** Official holidays are known through LAST_OFFICIAL_YEAR; within 60 days of its end, say what to do. */

@@ -8,6 +8,7 @@ import type {
   FieldChange,
   FollowUpMethod,
   IsoDate,
+  Person,
   Risk,
   Role,
   RoutingRule,
@@ -371,6 +372,8 @@ export interface Repositories {
     listByContracts(tx: Tx, contractIds: readonly number[]): Promise<ApprovalStepRecord[]>;
     /** Pending steps of these assignees, oldest first (`limit` at most when given). */
     listPendingForAssignees(tx: Tx, assigneeIds: string[], limit?: number): Promise<ApprovalStepRecord[]>;
+    /** Steps still to be decided by these people: pending now, or waiting for earlier steps; oldest first. */
+    listOpenForAssignees(tx: Tx, assigneeIds: string[], limit: number): Promise<ApprovalStepRecord[]>;
     countPendingForAssignees(tx: Tx, assigneeIds: string[]): Promise<number>;
     /** How many pending steps are past their due time. */
     countOverdue(tx: Tx, now: Date): Promise<number>;
@@ -443,6 +446,40 @@ export interface ReminderPolicy {
   alertChannelAfter: number;
   /** The channel overdue approvals are posted to (policy `alerts.approval_overdue`), if any. */
   channel?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory synced from the platforms
+
+export type DirectoryPlatform = 'wecom' | 'dingtalk';
+
+/** A member of a platform's directory as the last sync saw it (kept, inactive, after they left). */
+export interface DirectoryMemberRecord {
+  platform: DirectoryPlatform;
+  /** WeCom userid / DingTalk userid (staffId). */
+  userId: string;
+  /** The person this account belongs to (one person may have an account on each platform). */
+  personId: string;
+  name: string;
+  /** The platform user id of their manager (WeCom direct_leader, DingTalk manager_userid). */
+  managerUserId: string | null;
+  /** The synced departments they are in, as department ids, sorted. */
+  departments: string[];
+  active: boolean;
+  updatedAt: Date;
+}
+
+export interface DirectoryStore {
+  listMembers(tx: Tx): Promise<DirectoryMemberRecord[]>;
+  /** Inserts or updates members by (platform, userId); never deletes. */
+  saveMembers(tx: Tx, members: readonly DirectoryMemberRecord[]): Promise<void>;
+  /**
+   * Makes the person tables hold exactly these people as active (inserted or updated, identities
+   * replaced); anyone else is marked inactive, never deleted: their history points at them.
+   */
+  mirrorPeople(tx: Tx, people: readonly Person[]): Promise<void>;
+  /** Changes whenever a sync changed a member: other instances poll it to reload their directory. */
+  revision(tx: Tx): Promise<string>;
 }
 
 /** One instance at a time runs a job: the holder of its unexpired lease. */

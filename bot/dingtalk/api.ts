@@ -10,7 +10,19 @@ export interface DingtalkApiConfig {
   clientId: string;
   clientSecret: string;
   robotCode: string;
+  /** The legacy API (oapi.dingtalk.com): the directory reads (topapi/…). */
+  oapiBase?: string;
 }
+
+/** A legacy API (topapi) answer with a non-zero errcode. */
+export class DingtalkOapiError extends DeliveryError {
+  constructor(readonly errcode: number, errmsg: string, path: string) {
+    super(`DingTalk ${path}: ${errcode} ${errmsg}`);
+  }
+}
+
+/** Legacy API codes for a token that is invalid or expired: refresh and retry once. */
+const OAPI_EXPIRED_TOKEN = [40014, 42001, 88];
 
 export class DingtalkApi {
   private readonly token: TokenCache;
@@ -62,6 +74,37 @@ export class DingtalkApi {
       const message = `DingTalk ${path}: HTTP ${status} ${String(body.code ?? '')} ${String(body.message ?? '')}`;
       // 4xx other than throttling will not get better by retrying; 429/5xx will.
       throw new DeliveryError(message, status === 429 ? { deferUntil: new Date(this.clock.now().getTime() + 60_000) } : { permanent: status >= 400 && status < 500 });
+    }
+  }
+
+  /** A fresh access token (`npm run doctor` checks the credentials with it). */
+  accessToken(): Promise<string> {
+    return this.token.get();
+  }
+
+  /**
+   * POSTs to the legacy API (oapi.dingtalk.com/topapi/…) with the app token as `access_token`; it
+   * answers HTTP 200 with an errcode. A refused token is refreshed once.
+   */
+  async oapi(path: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    for (let attempt = 0; ; attempt++) {
+      const url = new URL(path, this.config.oapiBase ?? 'https://oapi.dingtalk.com');
+      url.searchParams.set('access_token', await this.token.get());
+      let response: Response;
+      try {
+        response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: AbortSignal.timeout(10_000) });
+      } catch (error) {
+        throw new DeliveryError(`DingTalk ${path}: ${(error as Error).message}`);
+      }
+      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      if (!response.ok) throw new DeliveryError(`DingTalk ${path}: HTTP ${response.status}`);
+      const errcode = Number(body.errcode ?? 0);
+      if (errcode === 0) return body;
+      if (attempt === 0 && OAPI_EXPIRED_TOKEN.includes(errcode)) {
+        this.token.invalidate();
+        continue;
+      }
+      throw new DingtalkOapiError(errcode, String(body.errmsg ?? ''), path);
     }
   }
 

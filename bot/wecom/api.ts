@@ -82,12 +82,27 @@ export class WecomApi {
   }
 
   /** POSTs JSON with the access token; a token WeCom calls expired or invalid is refreshed once. */
-  async call(path: string, payload: Record<string, unknown>): Promise<WecomResponse> {
+  call(path: string, payload: Record<string, unknown>): Promise<WecomResponse> {
+    return this.withToken(path, {}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+  }
+
+  /** GETs with the access token and these query parameters (the directory reads). */
+  get(path: string, query: Record<string, string> = {}): Promise<WecomResponse> {
+    return this.withToken(path, query, { method: 'GET' });
+  }
+
+  /** A fresh access token (`npm run doctor` checks the credentials with it). */
+  accessToken(): Promise<string> {
+    return this.token.get();
+  }
+
+  private async withToken(path: string, query: Record<string, string>, init: RequestInit): Promise<WecomResponse> {
     for (let attempt = 0; ; attempt++) {
       const url = new URL(path, this.config.apiBase);
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
       url.searchParams.set('access_token', await this.token.get());
       try {
-        return await this.request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }, path);
+        return await this.request(url, init, path);
       } catch (error) {
         if (attempt === 0 && error instanceof WecomApiError && EXPIRED_TOKEN.includes(error.errcode)) {
           this.token.invalidate();

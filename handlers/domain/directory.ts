@@ -1,4 +1,5 @@
-// The people the bot knows, with the look-ups the rules need. Pure: built from the policy file.
+// The people the bot knows, with the look-ups the rules need. Pure: built from the policy file and
+// the members synced from the platforms; replaced in place when a sync changes them.
 
 import { cleanLine } from './text';
 import type { IsoDate, Person, Role } from './types';
@@ -13,8 +14,25 @@ export class Directory {
   private readonly byId = new Map<string, Person>();
   private readonly byIdentity = new Map<string, Person>();
   private readonly reports = new Map<string, Person[]>();
+  private current: readonly Person[] = [];
 
-  constructor(readonly people: readonly Person[]) {
+  constructor(people: readonly Person[]) {
+    this.replace(people);
+  }
+
+  get people(): readonly Person[] {
+    return this.current;
+  }
+
+  /**
+   * Swaps in a new list of people (after a directory sync). Everyone holding this object sees it at
+   * once; the look-ups stay map reads.
+   */
+  replace(people: readonly Person[]): void {
+    this.byId.clear();
+    this.byIdentity.clear();
+    this.reports.clear();
+    this.current = people;
     for (const p of people) {
       this.byId.set(p.id, p);
       for (const identity of p.identities) this.byIdentity.set(identity, p);

@@ -4,6 +4,7 @@ import { CardDeliveryEntity } from './card-delivery.entity';
 import { ContractEntity, ContractVersionEntity } from './contract.entity';
 import { CustomerEntity } from './customer.entity';
 import { CustomerNameEntity } from './customer-name.entity';
+import { DirectoryMemberEntity } from './directory-member.entity';
 import { FollowUpEntity } from './follow-up.entity';
 import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
 import { PersonEntity, PersonIdentityEntity } from './person.entity';
@@ -17,6 +18,7 @@ export {
   ContractVersionEntity,
   CustomerEntity,
   CustomerNameEntity,
+  DirectoryMemberEntity,
   FollowUpEntity,
   InboxEntity,
   JobLeaseEntity,
@@ -43,4 +45,5 @@ export const ENTITIES = [
   JobLeaseEntity,
   CardDeliveryEntity,
   SpentSignatureEntity,
+  DirectoryMemberEntity,
 ];

@@ -258,6 +258,17 @@ export function createRepositories(): Repositories {
         if (limit !== undefined) q.take(limit);
         return (await q.getMany()).map(asStep);
       },
+      async listOpenForAssignees(tx, assigneeIds, limit) {
+        if (assigneeIds.length === 0) return [];
+        const rows = await managerOf(tx)
+          .createQueryBuilder(ApprovalStepEntity, 's')
+          .where('s.status IN (:...statuses)', { statuses: ['pending', 'waiting'] })
+          .andWhere('s.assignee_id IN (:...ids)', { ids: assigneeIds })
+          .orderBy('s.id', 'ASC')
+          .take(limit)
+          .getMany();
+        return rows.map(asStep);
+      },
       countPendingForAssignees: async (tx, assigneeIds) =>
         assigneeIds.length === 0
           ? 0

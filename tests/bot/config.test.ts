@@ -75,12 +75,21 @@ describe('policy file', () => {
     ['an id longer than the column', (y) => y.replace('id: zhaoliu', `id: ${'z'.repeat(65)}`), /people\[1\]\.id: expected an id of at most 64 characters/],
     ['an alert to an unknown channel', (y) => y.replace('digest: approvals', 'digest: nowhere'), /alerts\.digest/],
     ['a bad tier', (y) => y.replace('default_tier: B', 'default_tier: D'), /customers\.default_tier/],
+    ['a directory sync cron that is not one', (y) => `${y}\ndirectory_sync: { cron: "every day", departments: { wecom: [1] } }\n`, /directory_sync\.cron: expected a cron expression/],
+    ['a directory sync without departments', (y) => `${y}\ndirectory_sync: { enabled: true }\n`, /directory_sync\.departments: name at least one department/],
+    ['a directory sync default role that is none', (y) => `${y}\ndirectory_sync: { default_role: boss }\n`, /directory_sync\.default_role/],
   ];
   it.each(broken)('fails on %s, naming the key', (_what, mutate, message) => {
     const yaml = mutate(EXAMPLE_POLICY);
     expect(yaml).not.toBe(EXAMPLE_POLICY);
     expect(() => parsePolicy(yaml, 'policy.yaml')).toThrow(ConfigError);
     expect(() => parsePolicy(yaml, 'policy.yaml')).toThrow(message);
+  });
+
+  it('reads directory_sync, off by default', () => {
+    expect(parsePolicy(EXAMPLE_POLICY, 'policy.yaml').directorySync).toEqual({ enabled: false, cron: '30 6 * * *', defaultRole: 'sales', departments: { wecom: [], dingtalk: [] } });
+    const on = parsePolicy(`${EXAMPLE_POLICY}\ndirectory_sync: { enabled: true, cron: "0 7 * * 1-5", default_role: service, departments: { dingtalk: [1] } }\n`, 'policy.yaml');
+    expect(on.directorySync).toEqual({ enabled: true, cron: '0 7 * * 1-5', defaultRole: 'service', departments: { wecom: [], dingtalk: [1] } });
   });
 
   it('stores display names normalised, as commands compare them', () => {

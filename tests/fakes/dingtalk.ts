@@ -26,6 +26,15 @@ interface Frame {
   data: string;
 }
 
+/** A member of the fake's directory (doc: 查询用户详情). */
+export interface FakeDingtalkUser {
+  userid: string;
+  name: string;
+  mobile?: string;
+  dept_id_list: number[];
+  manager_userid?: string;
+}
+
 export interface Ack {
   code: number;
   headers: Record<string, string>;
@@ -79,6 +88,11 @@ export class FakeDingtalk {
   readonly robotPosts: { token: string; body: Record<string, unknown>; errcode: number }[] = [];
   tokenRequests = 0;
   baseUrl = '';
+  /** The directory on the legacy API (topapi): departments (dept_id, parent_id) and members. */
+  readonly directory = { departments: [{ dept_id: 1, parent_id: 0, name: '公司' }] as { dept_id: number; parent_id: number; name: string }[], users: [] as FakeDingtalkUser[] };
+  /** errcodes the legacy API answers instead of success, per path, consumed one by one. */
+  readonly oapiFailures = new Map<string, number[]>();
+  readonly directoryCalls: string[] = [];
   /** How long the gateway takes to answer (a slow network). */
   gatewayDelayMs = 0;
   /** How long the session webhooks of new messages really work (the payload always says 90 min). */
@@ -426,6 +440,7 @@ export class FakeDingtalk {
       return accepted ? this.json(res, 200, { errcode: 0, errmsg: 'ok' }) : this.json(res, 200, { errcode: 300001, errmsg: 'session is expired' });
     }
     if (key === 'POST /robot/send') return this.robotSend(url, body, res);
+    if (key.startsWith('POST /topapi/')) return this.json(res, 200, this.topapi(url, body));
     // Asked by other clients at start-up (the Koishi adapter's getLogin): an empty app list.
     if (key === 'POST /microapp/list') return this.json(res, 200, { errcode: 0, errmsg: 'ok', appList: [] });
 
@@ -458,6 +473,36 @@ export class FakeDingtalk {
       return this.json(res, 200, { result: true, success: true });
     }
     res.writeHead(404).end();
+  }
+
+  failNextOapi(path: string, ...errcodes: number[]): void {
+    this.oapiFailures.set(path, [...(this.oapiFailures.get(path) ?? []), ...errcodes]);
+  }
+
+  /** The legacy directory API: HTTP 200 with errcode; the token goes in `access_token`. */
+  private topapi(url: URL, body: Record<string, unknown>): Record<string, unknown> {
+    this.directoryCalls.push(url.pathname);
+    const injected = this.oapiFailures.get(url.pathname)?.shift();
+    if (injected !== undefined) return { errcode: injected, errmsg: `injected ${injected}`, request_id: randomUUID() };
+    const expiry = this.tokens.get(url.searchParams.get('access_token') ?? '');
+    if (expiry === undefined || expiry <= this.now()) return { errcode: 40014, errmsg: '不合法的access_token' };
+    const { departments, users } = this.directory;
+    const ok = (result: unknown) => ({ errcode: 0, errmsg: 'ok', result, request_id: randomUUID() });
+    if (url.pathname === '/topapi/v2/department/listsub') {
+      const id = Number(body.dept_id ?? 1);
+      if (!departments.some((d) => d.dept_id === id)) return { errcode: 60003, errmsg: '部门不存在' };
+      return ok(departments.filter((d) => d.parent_id === id).map((d) => ({ ...d, auto_add_user: true, create_dept_group: false })));
+    }
+    if (url.pathname === '/topapi/user/listid') {
+      const id = Number(body.dept_id);
+      return ok({ userid_list: users.filter((u) => u.dept_id_list.includes(id)).map((u) => u.userid) });
+    }
+    if (url.pathname === '/topapi/v2/user/get') {
+      const user = users.find((u) => u.userid === body.userid);
+      if (!user) return { errcode: 60121, errmsg: '找不到该用户' };
+      return ok({ ...user, unionid: `union-${user.userid}`, active: true, state_code: '86' });
+    }
+    return { errcode: 404, errmsg: 'no such API in the fake' };
   }
 
   private robotSend(url: URL, body: Record<string, unknown>, res: http.ServerResponse): void {

@@ -28,6 +28,16 @@ export interface FakeWecomOptions {
   acceptAgentIdAsString?: boolean;
 }
 
+/** A member of the fake's directory (doc: 读取成员). status 1 active, 2 disabled, 4 not activated, 5 left. */
+export interface FakeWecomUser {
+  userid: string;
+  name: string;
+  mobile?: string;
+  department: number[];
+  direct_leader?: string[];
+  status?: number;
+}
+
 export interface SentMessage {
   at: number;
   touser: string;
@@ -48,6 +58,12 @@ export class FakeWecom {
   readonly refusedDuringOutage: number[] = [];
   /** errcodes to answer instead of success, per API path, consumed one by one. */
   readonly failures = new Map<string, number[]>();
+  /** The directory: departments (id, parent) and members; `pageSize` rows per user/list_id page. */
+  readonly directory = { departments: [{ id: 1, parentid: 0 }] as { id: number; parentid: number }[], users: [] as FakeWecomUser[], pageSize: 3 };
+  /** The app's visibility (agent/get allow_userinfos / allow_partys) and whether it is closed. */
+  agentVisibility = { users: [] as string[], parties: [1] as number[], closed: false };
+  /** Directory API calls, by path. */
+  readonly directoryCalls: string[] = [];
 
   /** TCP connections opened to the API so far (keep-alive: far fewer than requests). */
   connections = 0;
@@ -162,7 +178,23 @@ export class FakeWecom {
     if (url.pathname === '/cgi-bin/agent/get') {
       // The app's details (doc 90227); SDKs ask for them when they connect.
       if (Number(url.searchParams.get('agentid')) !== this.opts.agentId) return answer({ errcode: 40056, errmsg: 'invalid agentid' });
-      return answer({ errcode: 0, errmsg: 'ok', agentid: this.opts.agentId, name: 'contract-bot', square_logo_url: '', description: '', close: 0 });
+      const v = this.agentVisibility;
+      return answer({
+        errcode: 0,
+        errmsg: 'ok',
+        agentid: this.opts.agentId,
+        name: 'contract-bot',
+        square_logo_url: '',
+        description: '',
+        allow_userinfos: { user: v.users.map((userid) => ({ userid })) },
+        allow_partys: { partyid: v.parties },
+        allow_tags: { tagid: [] },
+        close: v.closed ? 1 : 0,
+      });
+    }
+    if (url.pathname.startsWith('/cgi-bin/department/') || url.pathname.startsWith('/cgi-bin/user/')) {
+      this.directoryCalls.push(url.pathname);
+      return answer(this.directoryApi(url, body));
     }
     if (url.pathname === '/cgi-bin/message/update_template_card') {
       const code = this.codes.get(String(body.response_code));
@@ -172,6 +204,31 @@ export class FakeWecom {
       return answer({ errcode: 0, errmsg: 'ok' });
     }
     res.writeHead(404).end();
+  }
+
+  /** department/simplelist, user/list_id (cursor pages), user/get, as documented (96067, 95350, 90196). */
+  private directoryApi(url: URL, body: Record<string, unknown>): Record<string, unknown> {
+    const { departments, users, pageSize } = this.directory;
+    if (url.pathname === '/cgi-bin/department/simplelist') {
+      const root = Number(url.searchParams.get('id') ?? 1);
+      if (!departments.some((d) => d.id === root)) return { errcode: 60123, errmsg: 'invalid party id' };
+      const subtree = [root];
+      for (let i = 0; i < subtree.length; i++) for (const d of departments) if (d.parentid === subtree[i]) subtree.push(d.id);
+      return { errcode: 0, errmsg: 'ok', department_id: subtree.map((id) => ({ id, parentid: departments.find((d) => d.id === id)!.parentid, order: 0 })) };
+    }
+    if (url.pathname === '/cgi-bin/user/list_id') {
+      const rows = users.flatMap((u) => u.department.map((department) => ({ userid: u.userid, department })));
+      const start = Number(body.cursor ? Buffer.from(String(body.cursor), 'base64url').toString() : 0);
+      const limit = Math.min(Number(body.limit ?? 10000), pageSize);
+      const end = start + limit;
+      return { errcode: 0, errmsg: 'ok', next_cursor: end < rows.length ? Buffer.from(String(end)).toString('base64url') : '', dept_user: rows.slice(start, end) };
+    }
+    if (url.pathname === '/cgi-bin/user/get') {
+      const user = users.find((u) => u.userid === url.searchParams.get('userid'));
+      if (!user) return { errcode: 60111, errmsg: 'userid not found' };
+      return { errcode: 0, errmsg: 'ok', status: 1, direct_leader: [], ...user, main_department: user.department[0] };
+    }
+    return { errcode: 404, errmsg: 'no such API in the fake' };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import type { NewStep, Repositories, Tx, UnitOfWork } from '../../handlers/ports
 import { normalizeWecom } from '../../bot/wecom/normalize';
 import { parseWecomXml } from '../../bot/wecom/xml';
 import { dataSourceOptions, parseDatabaseUrl, type DatabaseKind } from '../../storage/data-source';
-import { syncDirectory } from '../../storage/directory-sync';
+import { createDirectoryStore, syncDirectory } from '../../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../../storage/repositories';
 import { createUnitOfWork } from '../../storage/unit-of-work';
 
@@ -79,6 +79,7 @@ describe.each(databases(true))('%s', (kind, url) => {
       hours: 8, activatedAt: new Date(), dueAt: new Date(), reminderCount: 0, lastRemindedAt: null, nextReminderAt: null, lastUrgedAt: null, decidedAt: null,
       decidedBy: null, decidedActingFor: null, comment: null,
     };
+    const template = { ...step }; // insertMany gives the object it inserts its id
     const [inserted] = await run((tx) => repos.steps.insertMany(tx, [step]));
     const results = await Promise.all(
       ['approved', 'rejected'].map((status) =>
@@ -86,6 +87,11 @@ describe.each(databases(true))('%s', (kind, url) => {
       ),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
+    // The steps still to be decided by someone: pending and waiting ones, not decided ones.
+    const later = await run((tx) => repos.steps.insertMany(tx, [{ ...template, seq: 2, status: 'waiting', activatedAt: null, dueAt: null }, { ...template, seq: 3, assigneeId: 'zhangsan' }]));
+    const open = await run((tx) => repos.steps.listOpenForAssignees(tx, ['lisi'], 10));
+    expect(open.map((s) => [s.id, s.status])).toEqual([[later[0]!.id, 'waiting']]);
+    expect(await run((tx) => repos.steps.listOpenForAssignees(tx, ['lisi', 'zhangsan'], 1))).toHaveLength(1);
   });
 
   it('dedupes inbox deliveries and outbox keys, also when they race', async () => {
@@ -337,6 +343,23 @@ describe.each(databases(true))('%s', (kind, url) => {
       }),
     ).rejects.toMatchObject({ code: 'boom' });
     expect(await run((tx) => repos.customers.listAll(tx))).toHaveLength(before.length);
+  });
+
+  it('stores synced directory members: insert, update by (platform, user), revision moves, nothing deleted', async () => {
+    const store = createDirectoryStore();
+    const at = new Date('2026-11-23T02:00:00.000Z');
+    const member = { platform: 'wecom' as const, userId: 'XiaoMing', personId: 'wecom-XiaoMing', name: '小明', managerUserId: 'LiSi', departments: ['2', '3'], active: true, updatedAt: at };
+    const empty = await run((tx) => store.revision(tx));
+    await run((tx) => store.saveMembers(tx, [member, { ...member, platform: 'dingtalk', userId: 'xm01', managerUserId: null, departments: ['11'] }]));
+    const first = await run((tx) => store.revision(tx));
+    expect(first).not.toBe(empty);
+    const later = new Date(at.getTime() + 1000);
+    await run((tx) => store.saveMembers(tx, [{ ...member, name: '肖明', active: false, updatedAt: later }]));
+    expect(await run((tx) => store.revision(tx))).not.toBe(first);
+    expect(await run((tx) => store.listMembers(tx))).toEqual([
+      { ...member, platform: 'dingtalk', userId: 'xm01', managerUserId: null, departments: ['11'] },
+      { ...member, name: '肖明', active: false, updatedAt: later },
+    ]);
   });
 
   it('migrates down to nothing and up again', async () => {
