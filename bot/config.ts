@@ -18,6 +18,7 @@ import {
   type RoutingRule,
 } from '../handlers/domain/types';
 import type { NoticePolicy, ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
+import type { ReportPolicy } from '../handlers/reports';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -279,6 +280,8 @@ export interface Policy {
   outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number } };
   inbox: { maxAttempts: number; claimSeconds: number; retentionDays: number };
   notices: NoticePolicy;
+  /** The quarterly report's channel (policy `alerts.report`). */
+  report: ReportPolicy;
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
 }
@@ -347,6 +350,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       renewalObjectionDays: raw.contracts.renewal_objection_days,
       channels: raw.alerts,
     },
+    report: { channel: raw.alerts.report },
     channels: raw.channels,
     alerts: raw.alerts,
   };

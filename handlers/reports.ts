@@ -7,7 +7,7 @@
 
 import { STATUS_LABEL, TYPE_LABEL, RISK_LABEL } from './domain/contract-state';
 import { toCsv, type CsvCell } from './domain/csv';
-import { formatFullDateTime, todayIn } from './domain/dates';
+import { diffDays, formatFullDateTime, todayIn } from './domain/dates';
 import { AppError } from './domain/errors';
 import { READ_ALL_ROLES } from './domain/permissions';
 import { previousQuarter, type Period } from './domain/period';
@@ -120,6 +120,9 @@ export async function exportData(deps: Deps, ctx: Ctx, input: { what: 'report'; 
   return [text(`已导出合同台账（${scope.label}，${shown.length} 份合同${more}）的 CSV 文件。`)];
 }
 
+/** Days into a quarter during which the previous quarter's report is still sent if it was missed. */
+export const QUARTERLY_CATCH_UP_DAYS = 15;
+
 export interface ReportPolicy {
   /** The channel the quarterly report goes to (policy `alerts.report`); none: no quarterly report. */
   channel?: string;
@@ -133,6 +136,8 @@ export interface ReportPolicy {
 export async function quarterlyReport(deps: Deps, ctx: Ctx, policy: ReportPolicy): Promise<string | null> {
   if (!policy.channel || !deps.calendar.isWorkingTime(ctx.now)) return null;
   const quarter = previousQuarter(ctx.now, deps.policy.timezone);
+  // Catch-up window: a bot that was down on the first working day still sends it, a little later.
+  if (diffDays(quarter.toDate, todayIn(ctx.now, deps.policy.timezone)) >= QUARTERLY_CATCH_UP_DAYS) return null;
   const report = await buildReport(deps, ctx, quarter, { owners: null, label: '全公司' });
   await notify(deps, ctx, { kind: 'channel', channel: policy.channel }, `report:quarterly:${quarter.key}`, [reportMarkdown(deps, report)], {
     attachments: [...chartAttachments(report), { kind: 'csv', fileName: `report-${quarter.key}.csv`, content: reportCsv(report) }],
