@@ -19,6 +19,7 @@ import {
 } from '../handlers/domain/types';
 import type { NoticePolicy, ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
 import type { ReportPolicy } from '../handlers/reports';
+import type { DownloadLinkSettings } from './download-links';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -54,6 +55,10 @@ const envSchema = z.object({
   DINGTALK_OAPI_BASE: z.url().default('https://oapi.dingtalk.com'),
   // HTTP mode: DingTalk itself accepts a timestamp within 1 h; the shorter, the shorter a replay lasts.
   DINGTALK_HTTP_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  // Signed download links for charts and CSV files (DingTalk needs a URL): this server's public base URL.
+  BOT_PUBLIC_URL: z.url().optional(),
+  DOWNLOAD_LINK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  DOWNLOAD_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
 });
 
 export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
@@ -97,6 +102,13 @@ export function wecomSettings(env: Env): WecomSettings | null {
     apiBase: env.WECOM_API_BASE,
     callbackWindowSeconds: env.WECOM_CALLBACK_WINDOW_SECONDS,
   };
+}
+
+/** Signed download links when BOT_PUBLIC_URL is set (then DOWNLOAD_LINK_SECRET is required); null otherwise. */
+export function downloadLinkSettings(env: Env): DownloadLinkSettings | null {
+  if (!env.BOT_PUBLIC_URL) return null;
+  if (!env.DOWNLOAD_LINK_SECRET) throw new ConfigError('BOT_PUBLIC_URL is set: set DOWNLOAD_LINK_SECRET too (at least 16 random characters, the same on every instance)');
+  return { baseUrl: env.BOT_PUBLIC_URL, secret: env.DOWNLOAD_LINK_SECRET, ttlMs: env.DOWNLOAD_LINK_TTL_MINUTES * 60_000 };
 }
 
 export interface DingtalkSettings {

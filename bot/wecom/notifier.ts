@@ -3,12 +3,13 @@
 
 import { decidedButtonLabel, robotMarkdown, taskIdFor, wecomMessages } from '../../cards/wecom/message';
 import type { Directory } from '../../handlers/domain/directory';
-import { recipientKey, type CardDeliveryStore, type Clock, type Notifier, type OutboxRecord, type RateTarget, type UnitOfWork } from '../../handlers/ports';
+import { recipientKey, type Attachment, type CardDeliveryStore, type Clock, type Notifier, type OutboxRecord, type RateTarget, type UnitOfWork } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
 import type { Logger } from '../logger';
 import { SlidingWindowLimiter } from '../rate-limit';
 import { isConfigError, type WecomApi } from './api';
-import { sendRobotMarkdown } from './robot-webhook';
+import { sendRobotFile, sendRobotImage, sendRobotMarkdown } from './robot-webhook';
+import { attachmentFile, CHART_SKIPPED } from '../charts/attachments';
 
 export interface WecomNotifierDeps {
   api: WecomApi;
@@ -76,7 +77,13 @@ export class WecomNotifier implements Notifier {
     if (to.kind === 'channel') {
       const url = this.d.webhooks[to.channel];
       if (!url) throw new DeliveryError(`channel ${to.channel} has no wecom_webhook`, { permanent: true });
-      await sendRobotMarkdown(url, robotMarkdown(message.views), this.perRobot, this.d.clock);
+      if (message.views.length) await sendRobotMarkdown(url, robotMarkdown(message.views), this.perRobot, this.d.clock);
+      for (const a of message.attachments ?? []) {
+        const file = attachmentFile(a);
+        if (!file) await sendRobotMarkdown(url, CHART_SKIPPED, this.perRobot, this.d.clock);
+        else if (a.kind === 'chart') await sendRobotImage(url, file.bytes, this.perRobot, this.d.clock);
+        else await sendRobotFile(url, file, this.perRobot, this.d.clock);
+      }
       return;
     }
     const userId = to.kind === 'conversation' ? to.conversationId : this.userIdOf(to.personId);
@@ -95,6 +102,21 @@ export class WecomNotifier implements Notifier {
           this.d.cards.record(tx, { platform: 'wecom', cardKey, recipient: userId, handle: responseCode, sentAt: this.d.clock.now() }),
         );
       }
+    }
+    await this.sendAttachments(userId, message.attachments ?? []);
+  }
+
+  /** Charts as image messages and files as file messages, each uploaded with media/upload first. */
+  private async sendAttachments(userId: string, attachments: Attachment[]): Promise<void> {
+    for (const a of attachments) {
+      const file = attachmentFile(a);
+      if (!file) {
+        await this.d.api.send(userId, { msgtype: 'text', text: { content: CHART_SKIPPED } });
+        continue;
+      }
+      const type = a.kind === 'chart' ? 'image' : 'file';
+      const mediaId = await this.d.api.uploadMedia(type, file.fileName, file.contentType, file.bytes);
+      await this.d.api.send(userId, type === 'image' ? { msgtype: 'image', image: { media_id: mediaId } } : { msgtype: 'file', file: { media_id: mediaId } });
     }
   }
 
