@@ -1,7 +1,7 @@
 // Delivers outbox messages through WeCom: app messages to members (text, markdown, template cards),
 // in-place updates of cards already sent, and group robot alerts.
 
-import { decidedButtonLabel, robotMarkdown, taskIdFor, wecomMessages } from '../../cards/wecom/message';
+import { decidedButtonLabel, robotMarkdown, taskIdFor, wecomMessages, type WecomMessageBody } from '../../cards/wecom/message';
 import type { Directory } from '../../handlers/domain/directory';
 import { recipientKey, type Attachment, type CardDeliveryStore, type Clock, type Notifier, type OutboxRecord, type RateTarget, type UnitOfWork } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
@@ -92,6 +92,8 @@ export class WecomNotifier implements Notifier {
       await this.updateCards(message.updatesCard, userId, message);
       return;
     }
+    // Attachments are uploaded before anything is sent: a failed upload then repeats no message.
+    const media = await this.uploadAttachments(message.attachments ?? []);
     const freeAt = this.perMember.take(userId);
     if (freeAt) throw new DeliveryError(`WeCom: 30 messages per minute to ${userId} reached`, { deferUntil: freeAt });
     for (const [i, body] of wecomMessages(message.views, (card, index) => taskIdFor(card.cardKey ?? 'card', `${message.id}-${index}`)).entries()) {
@@ -103,21 +105,23 @@ export class WecomNotifier implements Notifier {
         );
       }
     }
-    await this.sendAttachments(userId, message.attachments ?? []);
+    for (const body of media) await this.d.api.send(userId, body);
   }
 
-  /** Charts as image messages and files as file messages, each uploaded with media/upload first. */
-  private async sendAttachments(userId: string, attachments: Attachment[]): Promise<void> {
+  /** Charts become image messages and files file messages, each uploaded with media/upload. */
+  private async uploadAttachments(attachments: Attachment[]): Promise<WecomMessageBody[]> {
+    const bodies: WecomMessageBody[] = [];
     for (const a of attachments) {
       const file = attachmentFile(a);
       if (!file) {
-        await this.d.api.send(userId, { msgtype: 'text', text: { content: CHART_SKIPPED } });
+        bodies.push({ msgtype: 'text', text: { content: CHART_SKIPPED } });
         continue;
       }
       const type = a.kind === 'chart' ? 'image' : 'file';
       const mediaId = await this.d.api.uploadMedia(type, file.fileName, file.contentType, file.bytes);
-      await this.d.api.send(userId, type === 'image' ? { msgtype: 'image', image: { media_id: mediaId } } : { msgtype: 'file', file: { media_id: mediaId } });
+      bodies.push(type === 'image' ? { msgtype: 'image', image: { media_id: mediaId } } : { msgtype: 'file', file: { media_id: mediaId } });
     }
+    return bodies;
   }
 
   /** Every copy of the card this member holds is greyed out with the final status on its button. */
