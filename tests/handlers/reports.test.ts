@@ -1,13 +1,16 @@
 // Report figures on a seeded data set, checked against a separate, plain computation over the seed
 // itself (not the report's code path): counts, amounts, median/p90 cycle time, per-step and
 // per-person times, follow-ups per person, overdue counts. Also who may ask, and the period errors.
+// In memory (SQLite), and on PostgreSQL and MySQL (their own databases) for the report queries.
 
 import { startHarness, type Harness } from '../support/harness';
+import { ownDatabase } from '../support/own-database';
 import { buildReport, reportCsv } from '../../handlers/reports';
 import { periodOf } from '../../handlers/domain/period';
 import type { ApprovalStepRecord, Tx } from '../../handlers/ports';
 import type { ContractStatus, Role } from '../../handlers/domain/types';
 import { SYSTEM } from '../../handlers/context';
+import { createOutboxStore } from '../../storage/repositories';
 
 const TZ = 'Asia/Shanghai';
 const H = 3_600_000;
@@ -181,13 +184,21 @@ function expected(seed: Seed, owners: string[] | null) {
   };
 }
 
-describe('report figures on a seeded data set', () => {
+const TARGETS: [string, () => Promise<string>, boolean][] = [
+  ['SQLite', async () => 'sqlite::memory:', true],
+  ['PostgreSQL', () => ownDatabase('postgres', process.env.TEST_POSTGRES_URL!, 'reports'), process.env.TEST_POSTGRES_URL_REACHABLE === '1'],
+  ['MySQL', () => ownDatabase('mysql', process.env.TEST_MYSQL_URL!, 'reports'), process.env.TEST_MYSQL_URL_REACHABLE === '1'],
+];
+const unreachable = TARGETS.filter(([, , ok]) => !ok);
+if (unreachable.length) describe.skip.each(unreachable)('%s (unreachable)', () => it('is not tested here', () => undefined));
+
+describe.each(TARGETS.filter(([, , ok]) => ok))('%s: report figures on a seeded data set', (_name, database) => {
   let h: Harness;
   const seed = makeSeed();
   beforeAll(async () => {
-    h = await startHarness({ now: NOW });
+    h = await startHarness({ now: NOW, databaseUrl: await database() });
     await load(h, seed);
-  });
+  }, 60_000);
   afterAll(() => h.close());
 
   const figuresFor = async (owners: string[] | null) => {
@@ -269,6 +280,16 @@ describe('report figures on a seeded data set', () => {
     const rows = report.content.slice(1).split('\r\n');
     expect(rows[0]).toBe('期间,板块,项目,数值');
     expect(rows).toContain(`2026年第3季度,合同,新建,${expected(seed, null).created} 份`);
+  });
+
+  it('keeps a large CSV attachment whole in the outbox (LONGTEXT on MySQL)', async () => {
+    const content = '\uFEFF' + '合同号,标题\r\n'.repeat(20_000); // about 340 KB of UTF-8
+    await h.app.uow.run((tx) =>
+      h.app.deps.repos.outbox.enqueue(tx, { dedupeKey: 'large-export', to: { kind: 'channel', channel: 'sales' }, views: [], attachments: [{ kind: 'csv', fileName: 'big.csv', content }] }, new Date(NOW)),
+    );
+    const [row] = await h.app.dataSource.query("SELECT id FROM outbox WHERE dedupe_key = 'large-export'");
+    const stored = await h.app.uow.run((tx) => createOutboxStore().findAttachments(tx, Number(row.id)));
+    expect(stored).toEqual([{ kind: 'csv', fileName: 'big.csv', content }]);
   });
 
   it('puts the same figures in the report CSV as in chat', async () => {
