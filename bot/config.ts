@@ -20,6 +20,8 @@ import {
   type RoutingRule,
 } from '../handlers/domain/types';
 import type { NoticePolicy, ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
+import type { ReportPolicy } from '../handlers/reports';
+import type { DownloadLinkSettings } from './download-links';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -59,6 +61,10 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   // HTTP mode: DingTalk itself accepts a timestamp within 1 h; the shorter, the shorter a replay lasts.
   DINGTALK_HTTP_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  // Signed download links for charts and CSV files (DingTalk needs a URL): this server's public base URL.
+  BOT_PUBLIC_URL: z.url().optional(),
+  DOWNLOAD_LINK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  DOWNLOAD_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
 });
 
 export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
@@ -102,6 +108,13 @@ export function wecomSettings(env: Env): WecomSettings | null {
     apiBase: env.WECOM_API_BASE,
     callbackWindowSeconds: env.WECOM_CALLBACK_WINDOW_SECONDS,
   };
+}
+
+/** Signed download links when BOT_PUBLIC_URL is set (then DOWNLOAD_LINK_SECRET is required); null otherwise. */
+export function downloadLinkSettings(env: Env): DownloadLinkSettings | null {
+  if (!env.BOT_PUBLIC_URL) return null;
+  if (!env.DOWNLOAD_LINK_SECRET) throw new ConfigError('BOT_PUBLIC_URL is set: set DOWNLOAD_LINK_SECRET too (at least 16 random characters, the same on every instance)');
+  return { baseUrl: env.BOT_PUBLIC_URL, secret: env.DOWNLOAD_LINK_SECRET, ttlMs: env.DOWNLOAD_LINK_TTL_MINUTES * 60_000 };
 }
 
 export interface DingtalkSettings {
@@ -299,6 +312,8 @@ export interface Policy {
   outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number } };
   inbox: { maxAttempts: number; claimSeconds: number; retentionDays: number };
   notices: NoticePolicy;
+  /** The quarterly report's channel (policy `alerts.report`). */
+  report: ReportPolicy;
   channels: RawPolicy['channels'];
   alerts: RawPolicy['alerts'];
   directorySync: DirectorySyncPolicy;
@@ -377,6 +392,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       renewalObjectionDays: raw.contracts.renewal_objection_days,
       channels: raw.alerts,
     },
+    report: { channel: raw.alerts.report },
     channels: raw.channels,
     alerts: raw.alerts,
     directorySync: {

@@ -297,9 +297,10 @@ export class Dispatcher {
       return await uow.run(async (tx) => {
         // Finish first: if the claim was lost nothing below runs, and the row stays locked until commit.
         await this.finish(tx, row.id, 'done', now);
-        const ctx: Ctx = { tx, actor, now, platform: event.platform };
+        const ctx: Ctx = { tx, actor, now, platform: event.platform, attachments: [] };
         const views = await this.execute(ctx, event);
-        await workflow.repos.outbox.enqueue(tx, { dedupeKey: replyKey, to: replyTo(event, actor.id), views }, now);
+        const attachments = ctx.attachments?.length ? { attachments: ctx.attachments } : {};
+        await workflow.repos.outbox.enqueue(tx, { dedupeKey: replyKey, to: replyTo(event, actor.id), views, ...attachments }, now);
         return { outcome: 'finished', views } satisfies Attempt;
       });
     } catch (error) {

@@ -7,10 +7,11 @@ import { renderText } from '../cards/text';
 import type { Notifier, OutboxRecord } from '../handlers/ports';
 import { botJobs } from '../schedules/jobs';
 import { Scheduler } from '../schedules/scheduler';
-import { createLeaseStore } from '../storage/repositories';
+import { createLeaseStore, createOutboxStore } from '../storage/repositories';
+import { downloadRoutes } from './download-links';
 import { createApp, systemClock, type App } from './app';
 import { BackgroundWork } from './background';
-import { dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
+import { dingtalkSettings, downloadLinkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
 import { connectDingtalk } from './dingtalk';
 import { directorySources, directorySyncJob, DirectoryWatcher } from './directory';
 import type { DingtalkStreamClient } from './dingtalk/stream';
@@ -42,6 +43,9 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
     notifier.add(new FileSinkNotifier(env.OUTBOX_DRY_RUN_FILE));
   }
   const routes: ((router: Router) => void)[] = [];
+  const links = downloadLinkSettings(env);
+  if (links) routes.push(downloadRoutes({ settings: links, uow: app.uow, outbox: createOutboxStore(), clock: systemClock, log }));
+  else log.info('download links off: DingTalk gets no charts or files', { needs: 'BOT_PUBLIC_URL, DOWNLOAD_LINK_SECRET' });
   const wecom = wecomSettings(env);
   if (wecom) {
     const connected = connectWecom({ settings: wecom, app, policy, clock: systemClock, log, background });
@@ -56,7 +60,7 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
     log.info('DingTalk not configured', { needs: 'DINGTALK_CLIENT_ID, DINGTALK_CLIENT_SECRET' });
     return { routes };
   }
-  const connected = connectDingtalk({ settings: dingtalk, app, policy, clock: systemClock, log, background });
+  const connected = connectDingtalk({ settings: dingtalk, app, policy, clock: systemClock, log, background, links });
   notifier.add(connected.notifier);
   routes.push(...connected.routes);
   log.info('DingTalk connected', { mode: dingtalk.mode, cards: dingtalk.cardTemplateId ? 'interactive' : 'markdown (no DINGTALK_CARD_TEMPLATE_ID)' });

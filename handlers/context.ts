@@ -4,7 +4,7 @@ import type { WorkingCalendar } from './domain/calendar';
 import type { Directory } from './domain/directory';
 import { AppError } from './domain/errors';
 import type { Person } from './domain/types';
-import type { AuditEventRecord, ContractRecord, CustomerRecord, Recipient, Repositories, Tx, View, WorkflowPolicy } from './ports';
+import type { Attachment, AuditEventRecord, ContractRecord, CustomerRecord, Recipient, Repositories, Tx, View, WorkflowPolicy } from './ports';
 
 export interface Deps {
   repos: Repositories;
@@ -22,6 +22,11 @@ export interface Ctx {
   now: Date;
   /** Where the request came from: 'dingtalk' | 'wecom' | 'console' | 'system'. */
   platform: string;
+  /**
+   * Charts and files to send with the reply (set by the transport that replies; absent where a
+   * reply cannot carry them). A use-case pushes onto it; the reply carries them after its views.
+   */
+  attachments?: Attachment[];
 }
 
 /** Queues a message in the outbox, in the current transaction. The key makes it exactly-once. */
@@ -31,7 +36,7 @@ export async function notify(
   to: Recipient,
   dedupeKey: string,
   views: View[],
-  options: { updatesCard?: string } = {},
+  options: { updatesCard?: string; attachments?: Attachment[] } = {},
 ): Promise<void> {
   await deps.repos.outbox.enqueue(ctx.tx, { dedupeKey, to, views, ...options }, ctx.now);
 }

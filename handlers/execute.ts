@@ -11,6 +11,7 @@ import { cancelDraft, contractDetails, editContract, myContracts, newContract, s
 import { customerProfile, newCustomer } from './customers';
 import type { Ctx, Deps } from './context';
 import { logFollowUp } from './follow-ups';
+import { exportData, showReport } from './reports';
 import type { CardAction, View } from './ports';
 import { text } from './views';
 
@@ -52,6 +53,10 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
       return logFollowUp(deps, ctx, command);
     case 'outbox_status':
       return outboxStatus(deps, ctx);
+    case 'report':
+      return showReport(deps, ctx, command);
+    case 'export':
+      return exportData(deps, ctx, command);
   }
 }
 

@@ -225,7 +225,28 @@ export interface OutgoingMessage {
    * one: a platform that can edit cards in place does so; the views say what the card shows now.
    */
   updatesCard?: string;
+  /** Charts and files sent after the views (as image/file messages, or signed download links). */
+  attachments?: Attachment[];
 }
+
+/** A bar chart the transports draw as a PNG: one value per label for each series. */
+export interface ChartSpec {
+  title: string;
+  labels: string[];
+  series: { name: string; values: number[] }[];
+  /** Axis title, e.g. 小时. */
+  unit: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * What a message carries besides its views. Kept as what makes the bytes (chart data, CSV text), so
+ * the outbox row alone can make them again after a restart or for a download link.
+ */
+export type Attachment =
+  | { kind: 'chart'; fileName: string; chart: ChartSpec }
+  | { kind: 'csv'; fileName: string; content: string };
 
 export interface OutboxRecord extends OutgoingMessage {
   id: number;
@@ -407,6 +428,7 @@ export interface Repositories {
     /** A contract's events of one kind, oldest first. */
     listByContractAndAction(tx: Tx, contractId: number, action: string): Promise<AuditEventRecord[]>;
   };
+  reports: ReportRepository;
   outbox: {
     /** False when a message with the same dedupe key was already enqueued. */
     enqueue(tx: Tx, message: OutgoingMessage, now: Date): Promise<boolean>;
@@ -414,6 +436,26 @@ export interface Repositories {
     enqueueMany(tx: Tx, messages: OutgoingMessage[], now: Date): Promise<void>;
     status(tx: Tx, now: Date): Promise<OutboxStatus>;
   };
+}
+
+/**
+ * Reads for the reports (product.md §7). `owners`: only contracts owned by / follow-ups written by
+ * these people; null for everyone's. Ranges are half-open [from, to).
+ */
+export interface ReportRepository {
+  countCreated(tx: Tx, from: Date, to: Date, owners: readonly string[] | null): Promise<number>;
+  /** Contracts whose signed date is in [fromDate, toDate): how many and their total amount in fen. */
+  sumSigned(tx: Tx, fromDate: IsoDate, toDate: IsoDate, owners: readonly string[] | null): Promise<{ count: number; amountFen: number }>;
+  /** Steps approved or rejected in the range. */
+  listDecidedSteps(tx: Tx, from: Date, to: Date, owners: readonly string[] | null): Promise<ApprovalStepRecord[]>;
+  /** Steps due in the range that were decided after their due time or are still undecided. */
+  countStepsOverdue(tx: Tx, from: Date, to: Date, owners: readonly string[] | null): Promise<number>;
+  /** Follow-ups logged in the range, per author. */
+  countFollowUpsByAuthor(tx: Tx, from: Date, to: Date, owners: readonly string[] | null): Promise<{ personId: string; count: number }[]>;
+  /** Customers whose next follow-up was due before `today`, per owner. */
+  countOverdueFollowUpsByOwner(tx: Tx, today: IsoDate, owners: readonly string[] | null): Promise<{ personId: string; count: number }[]>;
+  /** The contract ledger: contracts by number, `limit` at most. */
+  listLedger(tx: Tx, owners: readonly string[] | null, limit: number): Promise<ContractRecord[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -648,4 +690,6 @@ export interface OutboxStore {
   /** Moves the next attempt to `at` without counting an attempt (the target was throttled, quiet hours). */
   defer(tx: Tx, ids: readonly number[], at: Date, reason: string): Promise<void>;
   status(tx: Tx, now: Date): Promise<OutboxStatus>;
+  /** A message's attachments (for a download link), or null when there is no such message. */
+  findAttachments(tx: Tx, id: number): Promise<Attachment[] | null>;
 }

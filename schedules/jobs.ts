@@ -4,6 +4,7 @@ import { SYSTEM, type Deps } from '../handlers/context';
 import { contractExpiryNotices, dailyDigest, nudgeFollowUps, weeklyFollowUpDigest } from '../handlers/notices';
 import type { InboxStore, NoticePolicy, ReminderPolicy, UnitOfWork } from '../handlers/ports';
 import { remindOverdueApprovals } from '../handlers/reminders';
+import { quarterlyReport, type ReportPolicy } from '../handlers/reports';
 import { createInboxStore } from '../storage/repositories';
 import type { Job } from './scheduler';
 
@@ -84,8 +85,30 @@ export function inboxRetentionJob(d: JobDeps, retention: InboxRetention): Job {
   };
 }
 
+/**
+ * Hourly: the previous quarter's report to the report channel, on the first working day of a quarter
+ * (once: the outbox key names the quarter; a later hour or instance finds it queued already).
+ */
+export function quarterlyReportJob(d: JobDeps, report: ReportPolicy): Job {
+  return {
+    name: 'quarterly-report',
+    cron: '7 * * * *',
+    leaseMs: 10 * 60_000,
+    async run(now) {
+      const sent = await d.uow.run((tx) => quarterlyReport(d.workflow, { tx, actor: SYSTEM, now, platform: 'system' }, report));
+      await d.deliver();
+      return sent;
+    },
+  };
+}
+
 /** The jobs a bot runs, configured from the policy. */
 export const botJobs = (
   d: JobDeps,
-  policy: { reminders: ReminderPolicy; notices: NoticePolicy; inbox: { retentionDays: number } },
-): Job[] => [approvalRemindersJob(d, policy.reminders), noticesJob(d, policy.notices), inboxRetentionJob(d, policy.inbox)];
+  policy: { reminders: ReminderPolicy; notices: NoticePolicy; inbox: { retentionDays: number }; report?: ReportPolicy },
+): Job[] => [
+  approvalRemindersJob(d, policy.reminders),
+  noticesJob(d, policy.notices),
+  inboxRetentionJob(d, policy.inbox),
+  ...(policy.report?.channel ? [quarterlyReportJob(d, policy.report)] : []),
+];

@@ -1,5 +1,6 @@
 // npm run console -- --as <person-id> [--db <DATABASE_URL>]
 import 'reflect-metadata';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, systemClock } from '../app';
 import { ConfigError, loadDotEnv, loadEnv, loadPolicy } from '../config';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => process.stderr.write(`${m}\n`));
   const as = values.as ?? policy.people[0]!.id;
-  const notifier = new ConsoleNotifier(process.stdout, new Directory(policy.people));
+  const notifier = new ConsoleNotifier(process.stdout, new Directory(policy.people), path.resolve('data', 'exports'));
   const app = await createApp({
     databaseUrl: values.db ?? env.DATABASE_URL,
     policy,

@@ -1,11 +1,14 @@
 // The local console transport: lines typed on stdin go through the same path as a platform's
 // messages (inbox → use-cases → outbox); the outbox is delivered by printing.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { renderText } from '../../cards/text';
 import type { Directory } from '../../handlers/domain/directory';
-import type { Notifier, OutboxRecord } from '../../handlers/ports';
+import type { Attachment, Notifier, OutboxRecord } from '../../handlers/ports';
+import { attachmentFile, CHART_SKIPPED } from '../charts/attachments';
 import type { App } from '../app';
 
 /**
@@ -19,10 +22,12 @@ export class ConsoleNotifier implements Notifier {
   constructor(
     private readonly out: Writable,
     private readonly directory: Directory,
+    /** Where charts and files are written (shown as paths); without it they are only named. */
+    private readonly filesDir?: string,
   ) {}
 
   async deliver(message: OutboxRecord): Promise<void> {
-    const body = renderText(message.views);
+    const body = [renderText(message.views), ...(message.attachments ?? []).map((a) => this.saveAttachment(message.id, a))].join('\n');
     const to = message.to;
     if (to.kind === 'conversation' && to.platform === 'console') {
       this.replies.push(`${body}\n`);
@@ -36,6 +41,17 @@ export class ConsoleNotifier implements Notifier {
           : `${to.platform} 会话 ${to.conversationId}`;
     const verb = message.updatesCard ? `更新 ${who} 手中的卡片` : `发给 ${who}`;
     this.others.push(`  ┄┄ ${verb} ┄┄\n${indent(body)}\n`);
+  }
+
+  /** Writes a chart (PNG) or file (CSV) and returns the line that shows its path. */
+  private saveAttachment(id: number, a: Attachment): string {
+    if (!this.filesDir) return `📎 ${a.fileName}`;
+    const file = attachmentFile(a);
+    if (!file) return CHART_SKIPPED;
+    fs.mkdirSync(this.filesDir, { recursive: true });
+    const target = path.join(this.filesDir, `${id}-${file.fileName}`);
+    fs.writeFileSync(target, file.bytes);
+    return `📎 ${a.kind === 'chart' ? '图表' : '文件'}：${target}`;
   }
 
   flush(): void {

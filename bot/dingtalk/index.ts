@@ -13,6 +13,7 @@ import { DingtalkApi } from './api';
 import { DEFAULT_DINGTALK_WINDOW_SECONDS, dingtalkHttpRoutes } from './http-callback';
 import { listenToStream } from './inbound';
 import { DingtalkNotifier } from './notifier';
+import type { DownloadLinkSettings } from '../download-links';
 import { ReplayGuard } from './replay-guard';
 import { DingtalkStreamClient } from './stream';
 
@@ -30,6 +31,7 @@ export function connectDingtalk(options: {
   log: Logger;
   background: BackgroundWork;
   reconnectDelayMs?: number;
+  links?: DownloadLinkSettings | null;
 }): DingtalkConnection {
   const { settings, app, policy, clock, log, background } = options;
   const api = new DingtalkApi(settings, clock);
@@ -47,6 +49,7 @@ export function connectDingtalk(options: {
     cards: createCardDeliveryStore(),
     clock,
     log,
+    links: options.links,
   });
   const inbound = {
     dispatcher: app.dispatcher,

@@ -6,7 +6,10 @@ import { cardParamMap, robotMarkdown } from '../../cards/dingtalk/card';
 import type { CardView } from '../../cards/model';
 import type { Directory } from '../../handlers/domain/directory';
 import { recipientKey, type CardDeliveryStore, type Clock, type OutboxRecord, type RateTarget, type UnitOfWork, type View } from '../../handlers/ports';
+import { CHART_SKIPPED } from '../charts/attachments';
+import { ensureChartFont } from '../charts/render';
 import { DeliveryError } from '../delivery-error';
+import { downloadUrl, type DownloadLinkSettings } from '../download-links';
 import type { Logger } from '../logger';
 import type { PlatformNotifier } from '../notifier-router';
 import { SlidingWindowLimiter } from '../rate-limit';
@@ -27,6 +30,8 @@ export interface DingtalkNotifierDeps {
   cards: CardDeliveryStore;
   clock: Clock;
   log: Logger;
+  /** Signed download links for charts and files (DingTalk messages carry a URL, not the bytes). */
+  links?: DownloadLinkSettings | null;
 }
 
 const interactive = (v: View): v is { type: 'card'; card: CardView } => v.type === 'card' && v.card.buttons.length > 0 && !v.card.status;
@@ -66,7 +71,7 @@ export class DingtalkNotifier implements PlatformNotifier {
     if (to.kind === 'channel') {
       const robot = this.d.robots[to.channel];
       if (!robot) throw new DeliveryError(`channel ${to.channel} has no dingtalk_webhook`, { permanent: true });
-      await sendRobotWebhook(robot, { msgtype: 'markdown', markdown: robotMarkdown(message.views) }, this.perRobot, this.d.clock);
+      await sendRobotWebhook(robot, { msgtype: 'markdown', markdown: this.withAttachments(robotMarkdown(message.views), message) }, this.perRobot, this.d.clock);
       return;
     }
     const staffId = this.staffIdOf(to.personId);
@@ -76,7 +81,7 @@ export class DingtalkNotifier implements PlatformNotifier {
     }
     const cards = message.views.filter(interactive);
     const rest = message.views.filter((v) => !interactive(v) || !this.d.cardTemplateId);
-    if (rest.length) await this.sendMarkdown(message, staffId, rest);
+    if (rest.length || message.attachments?.length) await this.sendMarkdown(message, staffId, rest);
     if (!this.d.cardTemplateId) return;
     if (!staffId) throw new DeliveryError('no DingTalk staffId to deliver a card to', { permanent: true });
     for (const [i, v] of cards.entries()) {
@@ -90,7 +95,7 @@ export class DingtalkNotifier implements PlatformNotifier {
 
   /** A reply goes through the chat's sessionWebhook while it lives; then through the robot API. */
   private async sendMarkdown(message: OutboxRecord, staffId: string | undefined, views: View[]): Promise<void> {
-    const md = robotMarkdown(views);
+    const md = this.withAttachments(robotMarkdown(views), message);
     const to = message.to;
     const webhook = to.kind === 'conversation' ? to.replyWebhook : undefined;
     // Checked again here: rows stored before normalize checked them, or by an older version.
@@ -112,6 +117,22 @@ export class DingtalkNotifier implements PlatformNotifier {
     }
     if (!staffId) throw new DeliveryError('no DingTalk staffId for this recipient', { permanent: true });
     await this.d.api.sendToUsers([staffId], 'sampleMarkdown', md);
+  }
+
+  /**
+   * Charts as markdown images and files as links, both signed download links served by this bot;
+   * without BOT_PUBLIC_URL (or a font for a chart) a line says what was left out.
+   */
+  private withAttachments(md: { title: string; text: string }, message: OutboxRecord): { title: string; text: string } {
+    const links = this.d.links;
+    const lines = (message.attachments ?? []).map((a, i) => {
+      if (!links) return `（${a.fileName} 未发送：未配置 BOT_PUBLIC_URL）`;
+      if (a.kind === 'chart' && !ensureChartFont()) return CHART_SKIPPED;
+      const { url } = downloadUrl(links, message.id, i, this.d.clock.now());
+      const valid = `（链接 ${Math.round(links.ttlMs / 3_600_000) || 1} 小时内有效）`;
+      return a.kind === 'chart' ? `![${a.chart.title}](${url})` : `[下载 ${a.fileName}](${url})${valid}`;
+    });
+    return lines.length ? { ...md, text: [md.text, ...lines].filter(Boolean).join('\n\n') } : md;
   }
 
   private async updateCards(cardKey: string, staffId: string, views: View[]): Promise<void> {

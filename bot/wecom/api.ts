@@ -113,6 +113,32 @@ export class WecomApi {
     }
   }
 
+  /**
+   * media/upload: a temporary media file (kept 3 days by WeCom) for an image or file message;
+   * returns its media_id. Multipart with the field `media`, as the API asks.
+   */
+  async uploadMedia(type: 'image' | 'file', fileName: string, contentType: string, bytes: Buffer): Promise<string> {
+    const path = '/cgi-bin/media/upload';
+    for (let attempt = 0; ; attempt++) {
+      const url = new URL(path, this.config.apiBase);
+      url.searchParams.set('access_token', await this.token.get());
+      url.searchParams.set('type', type);
+      const form = new FormData();
+      form.append('media', new Blob([bytes], { type: contentType }), fileName);
+      try {
+        const answer = await this.request(url, { method: 'POST', body: form }, path);
+        if (typeof answer.media_id !== 'string' || !answer.media_id) throw new DeliveryError('WeCom media/upload: no media_id in the answer');
+        return answer.media_id;
+      } catch (error) {
+        if (attempt === 0 && error instanceof WecomApiError && EXPIRED_TOKEN.includes(error.errcode)) {
+          this.token.invalidate();
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
   /** message/send to one member; returns the response_code of an interactive card, if any. */
   async send(userId: string, body: WecomMessageBody): Promise<{ msgid?: string; responseCode?: string }> {
     const answer = await this.call('/cgi-bin/message/send', { touser: userId, agentid: this.config.agentId, ...body });

@@ -1,14 +1,15 @@
 // Delivers outbox messages through WeCom: app messages to members (text, markdown, template cards),
 // in-place updates of cards already sent, and group robot alerts.
 
-import { decidedButtonLabel, robotMarkdown, taskIdFor, wecomMessages } from '../../cards/wecom/message';
+import { decidedButtonLabel, robotMarkdown, taskIdFor, wecomMessages, type WecomMessageBody } from '../../cards/wecom/message';
 import type { Directory } from '../../handlers/domain/directory';
-import { recipientKey, type CardDeliveryStore, type Clock, type Notifier, type OutboxRecord, type RateTarget, type UnitOfWork } from '../../handlers/ports';
+import { recipientKey, type Attachment, type CardDeliveryStore, type Clock, type Notifier, type OutboxRecord, type RateTarget, type UnitOfWork } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
 import type { Logger } from '../logger';
 import { SlidingWindowLimiter } from '../rate-limit';
 import { isConfigError, type WecomApi } from './api';
-import { sendRobotMarkdown } from './robot-webhook';
+import { sendRobotFile, sendRobotImage, sendRobotMarkdown } from './robot-webhook';
+import { attachmentFile, CHART_SKIPPED } from '../charts/attachments';
 
 export interface WecomNotifierDeps {
   api: WecomApi;
@@ -76,7 +77,13 @@ export class WecomNotifier implements Notifier {
     if (to.kind === 'channel') {
       const url = this.d.webhooks[to.channel];
       if (!url) throw new DeliveryError(`channel ${to.channel} has no wecom_webhook`, { permanent: true });
-      await sendRobotMarkdown(url, robotMarkdown(message.views), this.perRobot, this.d.clock);
+      if (message.views.length) await sendRobotMarkdown(url, robotMarkdown(message.views), this.perRobot, this.d.clock);
+      for (const a of message.attachments ?? []) {
+        const file = attachmentFile(a);
+        if (!file) await sendRobotMarkdown(url, CHART_SKIPPED, this.perRobot, this.d.clock);
+        else if (a.kind === 'chart') await sendRobotImage(url, file.bytes, this.perRobot, this.d.clock);
+        else await sendRobotFile(url, file, this.perRobot, this.d.clock);
+      }
       return;
     }
     const userId = to.kind === 'conversation' ? to.conversationId : this.userIdOf(to.personId);
@@ -85,6 +92,8 @@ export class WecomNotifier implements Notifier {
       await this.updateCards(message.updatesCard, userId, message);
       return;
     }
+    // Attachments are uploaded before anything is sent: a failed upload then repeats no message.
+    const media = await this.uploadAttachments(message.attachments ?? []);
     const freeAt = this.perMember.take(userId);
     if (freeAt) throw new DeliveryError(`WeCom: 30 messages per minute to ${userId} reached`, { deferUntil: freeAt });
     for (const [i, body] of wecomMessages(message.views, (card, index) => taskIdFor(card.cardKey ?? 'card', `${message.id}-${index}`)).entries()) {
@@ -96,6 +105,23 @@ export class WecomNotifier implements Notifier {
         );
       }
     }
+    for (const body of media) await this.d.api.send(userId, body);
+  }
+
+  /** Charts become image messages and files file messages, each uploaded with media/upload. */
+  private async uploadAttachments(attachments: Attachment[]): Promise<WecomMessageBody[]> {
+    const bodies: WecomMessageBody[] = [];
+    for (const a of attachments) {
+      const file = attachmentFile(a);
+      if (!file) {
+        bodies.push({ msgtype: 'text', text: { content: CHART_SKIPPED } });
+        continue;
+      }
+      const type = a.kind === 'chart' ? 'image' : 'file';
+      const mediaId = await this.d.api.uploadMedia(type, file.fileName, file.contentType, file.bytes);
+      bodies.push(type === 'image' ? { msgtype: 'image', image: { media_id: mediaId } } : { msgtype: 'file', file: { media_id: mediaId } });
+    }
+    return bodies;
   }
 
   /** Every copy of the card this member holds is greyed out with the final status on its button. */

@@ -11,7 +11,10 @@ import type { CardView, View } from '../model';
 export type WecomMessageBody =
   | { msgtype: 'text'; text: { content: string } }
   | { msgtype: 'markdown'; markdown: { content: string } }
-  | { msgtype: 'template_card'; template_card: Record<string, unknown> };
+  | { msgtype: 'template_card'; template_card: Record<string, unknown> }
+  /** An uploaded image or file (media/upload's media_id). */
+  | { msgtype: 'image'; image: { media_id: string } }
+  | { msgtype: 'file'; file: { media_id: string } };
 
 const STYLE = { primary: 1, danger: 2, default: 4 } as const;
 const MAX_TEXT_BYTES = 2048;

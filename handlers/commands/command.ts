@@ -1,5 +1,6 @@
 // Typed chat commands: what the parser produces and the use-cases take.
 
+import type { Period } from '../domain/period';
 import type { ContractType, FollowUpMethod, IsoDate, Risk, Tier } from '../domain/types';
 
 /** The fields of a contract a user can set; `amountFen` is integer fen (分). */
@@ -37,6 +38,11 @@ export type Command =
   | { name: 'my_contracts' }
   | { name: 'outbox_status' }
   | { name: 'signed'; contractNo: string; date?: IsoDate }
+  /** `报表 [时间段]`: the period is parsed (default: this month). */
+  | { name: 'report'; period: Period }
+  /** `导出 台账` / `导出 报表 [时间段]`. */
+  | { name: 'export'; what: 'ledger' }
+  | { name: 'export'; what: 'report'; period: Period }
   | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string };
 
 export type CommandName = Command['name'];

@@ -30,6 +30,8 @@ export const HELP_COMMANDS: CommandHelp[] = [
   { name: 'outbox_status', keyword: '发送状态', alias: 'outbox', usage: '发送状态', example: '发送状态', summary: '消息发送状态（管理员）' },
   { name: 'signed', keyword: '签订', alias: 'signed', usage: '签订 <合同号> [日期]', example: '签订 HT-2026-0001 2026-11-20', summary: '登记签订' },
   { name: 'follow_up', keyword: '跟进', alias: 'follow-up', usage: '跟进 <客户> <内容> [方式:电话/拜访/微信/邮件/会议] [下次:<日期>] [合同:<合同号>]', example: '跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', summary: '记录客户跟进' },
+  { name: 'report', keyword: '报表', alias: 'report', usage: '报表 [本月/上月/本季度/上季度/今年/2026Q3/2026-11]', example: '报表 本季度', summary: '统计报表（合同、审批周期、跟进）' },
+  { name: 'export', keyword: '导出', alias: 'export', usage: '导出 台账 | 导出 报表 [时间段]', example: '导出 报表 2026Q3', summary: '导出 CSV（台账或报表）' },
 ];
 
 export function helpText(): string {

@@ -8,6 +8,7 @@
 
 import { addYears, parseDateInput, todayIn } from '../domain/dates';
 import { parseAmountToFen } from '../domain/money';
+import { parsePeriod, PERIOD_EXAMPLES, type Period } from '../domain/period';
 import { charLength, cleanLine, cleanMultiline, cleanParagraphs } from '../domain/text';
 import {
   CONTRACT_TYPES,
@@ -58,6 +59,8 @@ const KEYWORD_LIST: [string, CommandName][] = [
   ['合同', 'contract'], ['contract', 'contract'],
   ['签订', 'signed'], ['signed', 'signed'], ['sign', 'signed'],
   ['跟进', 'follow_up'], ['follow-up', 'follow_up'], ['followup', 'follow_up'], ['follow up', 'follow_up'],
+  ['报表', 'report'], ['report', 'report'],
+  ['导出', 'export'], ['export', 'export'],
 ];
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -78,7 +81,7 @@ const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
  * so `客户华东日报社` and `新建合同客户:华东日报社 …` work. The other Chinese keywords may run straight
  * into a contract number (`同意HT-2026-0001`) but not into more Chinese, so `合同助手在吗` stays unknown.
  */
-const TAKES_CHINESE_DIRECTLY: ReadonlySet<CommandName> = new Set(['new_customer', 'customer', 'new_contract', 'follow_up']);
+const TAKES_CHINESE_DIRECTLY: ReadonlySet<CommandName> = new Set(['new_customer', 'customer', 'new_contract', 'follow_up', 'report', 'export']);
 
 function findKeyword(t: string): { keyword: Keyword; length: number } | undefined {
   for (const keyword of KEYWORDS) {
@@ -383,6 +386,16 @@ function strayText(positional: string, fields: Fields, guess: FieldKey): Invalid
 // ---------------------------------------------------------------------------------------------
 // Per command
 
+/** A report period (`本季度`, `2026Q3`, `2026-11`); empty: this month. */
+function period(raw: string, env: ParseEnv): Period {
+  const value = cleanLine(raw);
+  const size = charLength(value);
+  if (size > SHORT_FIELD_LIMIT) throw tooLong('时间段', SHORT_FIELD_LIMIT, size);
+  const result = parsePeriod(value, env.now, env.timezone);
+  if (!result.ok) throw new Invalid('时间段', `${result.reason}（可写：${PERIOD_EXAMPLES}）`);
+  return result.value;
+}
+
 function build(name: CommandName, rest: string, env: ParseEnv): Command {
   switch (name) {
     case 'help':
@@ -452,6 +465,15 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       const size = charLength(tail);
       if (size > SHORT_FIELD_LIMIT) throw tooLong('日期', SHORT_FIELD_LIMIT, size);
       return { name, contractNo, date: datedWithin('日期', tail, dateRange('signed', env), env) };
+    }
+    case 'report':
+      return { name, period: period(rest, env) };
+    case 'export': {
+      const m = /^(台账|ledger|报表|report)\s*([\s\S]*)$/i.exec(rest.trim());
+      if (!m) throw new Invalid('导出内容', `请写「台账」或「报表 <时间段>」，现在是「${quote(rest.trim())}」`);
+      const ledger = /^(台账|ledger)$/i.test(m[1]!);
+      if (ledger && m[2]!.trim()) throw new Invalid('导出内容', '导出台账不带时间段（台账是全部合同）');
+      return ledger ? { name, what: 'ledger' } : { name, what: 'report', period: period(m[2]!, env) };
     }
     case 'follow_up': {
       const { positional, fields } = splitFields(rest, FOLLOW_UP_FIELDS, '跟进');

@@ -33,6 +33,8 @@ export class OutboxEntity {
   @Column({ name: 'dedupe_key', type: 'varchar', length: 200, unique: true }) dedupeKey!: string;
   @JsonColumn() recipient!: Record<string, unknown>;
   @JsonColumn() views!: unknown[];
+  /** Charts and files sent after the views (LONGTEXT on MySQL: a ledger export can be large). */
+  @JsonColumn({ nullable: true }) attachments!: unknown[] | null;
   @FlagColumn() urgent!: boolean;
   /** Groups the messages to one recipient, which are delivered in order. */
   @Column({ name: 'recipient_key', type: 'varchar', length: 300, default: '' }) recipientKey!: string;

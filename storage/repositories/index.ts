@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { In, type EntityManager, type EntityTarget, type ObjectLiteral } from 'typeorm';
 import type {
   ApprovalStepRecord,
+  Attachment,
   AuditEventRecord,
   CardDeliveryRecord,
   CardDeliveryStore,
@@ -41,6 +42,7 @@ import { managerOf } from '../unit-of-work';
 import { insertRows, updateIntegersById } from './bulk';
 import { nameKeys } from './customer-names';
 import { columnList, dialectOf, execute, hydrate, selectRows, updateRows } from './rows';
+import { createReportRepository } from './reports';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -60,11 +62,11 @@ const asStep = (e: ApprovalStepEntity): ApprovalStepRecord => e as unknown as Ap
 const customersByIds = async (tx: Tx, ids: readonly number[]): Promise<CustomerRecord[]> =>
   ids.length === 0 ? [] : (await managerOf(tx).find(CustomerEntity, { where: { id: In([...new Set(ids)]) }, order: { id: 'ASC' } })).map(asCustomer);
 
-const OUTBOX_INSERT_COLUMNS = ['dedupe_key', 'recipient', 'views', 'urgent', 'updates_card', 'recipient_key', 'status', 'attempts', 'next_attempt_at', 'created_at'];
+const OUTBOX_INSERT_COLUMNS = ['dedupe_key', 'recipient', 'views', 'attachments', 'urgent', 'updates_card', 'recipient_key', 'status', 'attempts', 'next_attempt_at', 'created_at'];
 
 /** An outbox row as the entity's columns store it (JSON text, epoch milliseconds). */
 const outboxRow = (m: OutgoingMessage, now: Date) => [
-  m.dedupeKey, JSON.stringify(m.to), JSON.stringify(m.views), m.urgent ?? false, m.updatesCard ?? null, recipientKey(m.to), 'pending', 0, now.getTime(), now.getTime(),
+  m.dedupeKey, JSON.stringify(m.to), JSON.stringify(m.views), m.attachments?.length ? JSON.stringify(m.attachments) : null, m.urgent ?? false, m.updatesCard ?? null, recipientKey(m.to), 'pending', 0, now.getTime(), now.getTime(),
 ];
 
 export function createRepositories(): Repositories {
@@ -320,6 +322,8 @@ export function createRepositories(): Repositories {
       },
       transition: async (tx, id, from, patch) => (await updateRows(managerOf(tx), ApprovalStepEntity, patch, 'id = ? AND status = ?', [id, from])) === 1,
     },
+
+    reports: createReportRepository(),
 
     followUps: {
       insert: (tx, f) => insertAndLoad<FollowUpEntity, FollowUpRecord>(managerOf(tx), FollowUpEntity, f as Partial<FollowUpEntity>),
@@ -627,6 +631,10 @@ export function createOutboxStore(): OutboxStore {
       ]);
     },
     status: (tx, now) => outboxStatus(tx, now),
+    async findAttachments(tx, id) {
+      const row = await managerOf(tx).findOne(OutboxEntity, { where: { id }, select: { id: true, attachments: true } });
+      return row ? ((row.attachments as Attachment[] | null) ?? []) : null;
+    },
   };
 }
 
@@ -671,13 +679,14 @@ const dueIds = (now1: string, now2: string, now3: string, now4: string, limit: s
 /** SQLite without statistics prefers (status, next_attempt_at) and sorts every pending row: walk in id order instead. */
 const SQLITE_DUE_FROM = 'outbox o INDEXED BY IDX_outbox_pending_order';
 
-const OUTBOX_COLUMNS = 'id, dedupe_key, recipient, views, urgent, updates_card, status, attempts, next_attempt_at, created_at, sent_at, last_error';
+const OUTBOX_COLUMNS = 'id, dedupe_key, recipient, views, attachments, urgent, updates_card, status, attempts, next_attempt_at, created_at, sent_at, last_error';
 
 interface OutboxRow {
   id: number | string;
   dedupe_key: string;
   recipient: unknown;
   views: unknown;
+  attachments: unknown;
   urgent: unknown;
   updates_card: string | null;
   status: OutboxRecord['status'];
@@ -704,6 +713,7 @@ const fromOutboxRow = (r: OutboxRow): OutboxRecord => ({
   dedupeKey: r.dedupe_key,
   to: json(r.recipient) as OutboxRecord['to'],
   views: json(r.views) as OutboxRecord['views'],
+  ...(r.attachments ? { attachments: json(r.attachments) as Attachment[] } : {}),
   urgent: flag(r.urgent),
   updatesCard: r.updates_card ?? undefined,
   status: r.status,

@@ -15,6 +15,7 @@ describe('environment', () => {
       DINGTALK_GATEWAY_URL: 'https://api.dingtalk.com/v1.0/gateway/connections/open',
       DINGTALK_API_BASE: 'https://api.dingtalk.com',
       DINGTALK_OAPI_BASE: 'https://oapi.dingtalk.com',
+      DOWNLOAD_LINK_TTL_MINUTES: 1440,
       WECOM_CALLBACK_WINDOW_SECONDS: 300,
       DINGTALK_HTTP_WINDOW_SECONDS: 300,
     });

@@ -1,5 +1,8 @@
 // The console transport end to end: stdin lines → dispatch (inbox, use-cases, outbox) → printed output.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createApp } from '../../bot/app';
 import { parsePolicy } from '../../bot/config';
@@ -8,12 +11,12 @@ import { silentLogger } from '../../bot/logger';
 import { Directory } from '../../handlers/domain/directory';
 import { EXAMPLE_POLICY, FakeClock, MONDAY_10AM } from '../support/harness';
 
-async function runScript(lines: string[]) {
+async function runScript(lines: string[], filesDir?: string) {
   const policy = parsePolicy(EXAMPLE_POLICY, 'policy.example.yaml');
   const output = new PassThrough();
   let printed = '';
   output.on('data', (chunk) => (printed += String(chunk)));
-  const notifier = new ConsoleNotifier(output, new Directory(policy.people));
+  const notifier = new ConsoleNotifier(output, new Directory(policy.people), filesDir);
   const app = await createApp({
     databaseUrl: 'sqlite::memory:',
     policy,
@@ -63,4 +66,20 @@ it('answers unknown text with help, and stops at /quit', async () => {
   expect(printed).toContain('新建合同');
   expect(printed).not.toContain('不会执行');
   expect(status).toBeUndefined();
+});
+
+it('writes report charts and CSV exports to files and prints their paths', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-files-'));
+  try {
+    const { printed } = await runScript(
+      ['新建客户 名称:华东日报社', '新建合同 客户:华东日报社 金额:3万 类型:销售 标题:广告', '提交 HT-2026-0001', '/as lisi', '同意 HT-2026-0001', '/as qianqi', '报表 本月', '导出 台账'],
+      dir,
+    );
+    const chart = /📎 图表：(\S+\.png)/.exec(printed)?.[1];
+    const csv = /📎 文件：(\S+ledger-2026-11-23\.csv)/.exec(printed)?.[1];
+    expect(chart && fs.readFileSync(chart).subarray(1, 4).toString()).toBe('PNG');
+    expect(csv && fs.readFileSync(csv, 'utf8')).toMatch(/^\uFEFF合同号,标题/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

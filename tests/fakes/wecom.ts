@@ -5,11 +5,13 @@
 //   update_template_card (each code usable once, for 72 h), group robot webhooks (20/min, then 45009).
 // Everything is recorded for assertions.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encryptMessage, signatureOf } from '../../bot/wecom/crypto';
 import { buildWecomXml } from '../../bot/wecom/xml';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export interface FakeWecomOptions {
   corpId: string;
@@ -51,6 +53,8 @@ export class FakeWecom {
   readonly updates: { responseCode: string; userids: string[]; body: Record<string, unknown> }[] = [];
   readonly webhookPosts: { key: string; body: Record<string, unknown>; accepted: boolean }[] = [];
   readonly tokenRequests: number[] = [];
+  /** Files uploaded with media/upload (app) or webhook/upload_media (robot), by media_id. */
+  readonly media = new Map<string, { type: string; fileName: string; contentType: string; bytes: Buffer; via: 'app' | 'robot' }>();
   callbackAttempts: { status: number | 'timeout' }[] = [];
   callbackUrl?: string;
   /** Until this instant (ms) message/send answers -1 "system busy": an outage. */
@@ -121,7 +125,10 @@ export class FakeWecom {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    const raw = Buffer.concat(chunks);
+    const contentType = req.headers['content-type'] ?? '';
+    const multipart = contentType.startsWith('multipart/form-data');
+    const body = chunks.length && !multipart ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
     const answer = (json: Record<string, unknown>) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(json));
@@ -138,8 +145,15 @@ export class FakeWecom {
       this.tokens.set(token, this.now() + ttl * 1000);
       return answer({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: ttl });
     }
+    if (url.pathname === '/cgi-bin/webhook/upload_media') {
+      // The robot's own upload (doc 91770): same key as its webhook, type=file, field `media`.
+      if (!multipart || url.searchParams.get('type') !== 'file') return answer({ errcode: 40004, errmsg: 'invalid media type' });
+      return answer(await this.store(raw, contentType, 'file', 'robot'));
+    }
     if (url.pathname === '/cgi-bin/webhook/send') {
       const key = url.searchParams.get('key') ?? '';
+      const refused = this.checkMediaMessage(body);
+      if (refused) return answer(refused);
       const recent = (this.webhookTimes.get(key) ?? []).filter((t) => t > this.now() - 60_000);
       const accepted = recent.length < 20;
       if (accepted) recent.push(this.now());
@@ -152,7 +166,14 @@ export class FakeWecom {
     if (expiry === undefined) return answer({ errcode: 40014, errmsg: 'invalid access_token' });
     if (expiry <= this.now()) return answer({ errcode: 42001, errmsg: 'access_token expired' });
 
+    if (url.pathname === '/cgi-bin/media/upload') {
+      const type = url.searchParams.get('type') ?? '';
+      if (!multipart || !['image', 'voice', 'video', 'file'].includes(type)) return answer({ errcode: 40004, errmsg: 'invalid media type' });
+      return answer(await this.store(raw, contentType, type, 'app'));
+    }
     if (url.pathname === '/cgi-bin/message/send') {
+      const refused = this.checkMediaMessage(body);
+      if (refused) return answer(refused);
       if (this.now() < this.outageUntil) {
         this.refusedDuringOutage.push(this.now());
         return answer({ errcode: -1, errmsg: 'system busy' });
@@ -229,6 +250,35 @@ export class FakeWecom {
       return { errcode: 0, errmsg: 'ok', status: 1, direct_leader: [], ...user, main_department: user.department[0] };
     }
     return { errcode: 404, errmsg: 'no such API in the fake' };
+  }
+
+  /** Keeps an uploaded file (multipart field `media`, with a file name) and answers with its media_id. */
+  private async store(raw: Buffer, contentType: string, type: string, via: 'app' | 'robot'): Promise<Record<string, unknown>> {
+    const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+    const media = form.get('media');
+    if (!(media instanceof Blob) || !('name' in media) || !media.name) return { errcode: 41005, errmsg: 'media data missing' };
+    const bytes = Buffer.from(await media.arrayBuffer());
+    if (type === 'image' && (bytes.length > 2 * 1024 * 1024 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE))) return { errcode: 40009, errmsg: 'invalid image size or type' };
+    if (bytes.length < 5 || bytes.length > 20 * 1024 * 1024) return { errcode: 40006, errmsg: 'invalid file size' };
+    const mediaId = `media-${++this.seq}-${randomBytes(6).toString('hex')}`;
+    this.media.set(mediaId, { type, fileName: String(media.name), contentType: media.type, bytes, via });
+    return { errcode: 0, errmsg: 'ok', type, media_id: mediaId, created_at: String(Math.floor(this.now() / 1000)) };
+  }
+
+  /** Image and file messages: the media must have been uploaded (robot images: base64 whose md5 matches). */
+  private checkMediaMessage(body: Record<string, unknown>): Record<string, unknown> | null {
+    if (body.msgtype === 'file' || (body.msgtype === 'image' && (body.image as { media_id?: unknown })?.media_id !== undefined)) {
+      const id = String((body[String(body.msgtype)] as { media_id?: unknown } | undefined)?.media_id ?? '');
+      return this.media.has(id) ? null : { errcode: 40007, errmsg: 'invalid media_id' };
+    }
+    if (body.msgtype === 'image') {
+      const image = body.image as { base64?: unknown; md5?: unknown } | undefined;
+      if (typeof image?.base64 !== 'string' || typeof image.md5 !== 'string') return { errcode: 40008, errmsg: 'invalid message type' };
+      const bytes = Buffer.from(image.base64, 'base64');
+      if (bytes.length > 2 * 1024 * 1024) return { errcode: 40009, errmsg: 'invalid image size' };
+      if (createHash('md5').update(bytes).digest('hex') !== image.md5) return { errcode: 301019, errmsg: 'media md5 not match' };
+    }
+    return null;
   }
 
   // -------------------------------------------------------------------------------------------

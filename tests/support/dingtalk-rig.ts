@@ -8,6 +8,11 @@ import { parsePolicy, type DingtalkSettings, type Policy } from '../../bot/confi
 import { connectDingtalk, type DingtalkConnection } from '../../bot/dingtalk';
 import { silentLogger } from '../../bot/logger';
 import { NotifierRouter } from '../../bot/notifier-router';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { downloadRoutes, type DownloadLinkSettings } from '../../bot/download-links';
+import { createServer } from '../../bot/server';
+import { createOutboxStore } from '../../storage/repositories';
 import { FakeDingtalk } from '../fakes/dingtalk';
 import { EXAMPLE_POLICY, FakeClock, MONDAY_10AM } from './harness';
 
@@ -27,6 +32,8 @@ export interface DingtalkRig {
   otoMarkdown(staffId: string): string[];
   /** The markdown texts posted by the approvals group robot. */
   robotMarkdown(): string[];
+  /** With `links`: the bot's Koa server serving the signed download links. */
+  base?: string;
   stop(): Promise<void>;
 }
 
@@ -38,7 +45,7 @@ async function waitFor(condition: () => boolean, what: string, ms = 5000): Promi
   }
 }
 
-export async function startDingtalkRig(options: { template: boolean }): Promise<DingtalkRig> {
+export async function startDingtalkRig(options: { template: boolean; links?: { secret: string; ttlMs: number } }): Promise<DingtalkRig> {
   const clock = new FakeClock(new Date(MONDAY_10AM));
   const fake = await new FakeDingtalk({ ...CLIENT, robots: { [ROBOT.token]: ROBOT.secret }, now: () => clock.now().getTime() }).start();
   const yaml = EXAMPLE_POLICY.replace('identities: [wecom:WangWu]', 'identities: [dingtalk:wangwu01, wecom:WangWu]').replace(
@@ -58,7 +65,19 @@ export async function startDingtalkRig(options: { template: boolean }): Promise<
     apiBase: fake.baseUrl,
     oapiBase: fake.baseUrl,
   };
-  const dingtalk: DingtalkConnection = connectDingtalk({ settings, app, policy, clock, log: silentLogger, background, reconnectDelayMs: 50 });
+  let server: Server | undefined;
+  let links: DownloadLinkSettings | undefined;
+  if (options.links) {
+    // The download links are served by the bot's own Koa server, at the base URL the links name.
+    // The base URL is known once the server listens; the route reads only the secret.
+    const settings: DownloadLinkSettings = { ...options.links, baseUrl: '' };
+    const route = downloadRoutes({ settings, uow: app.uow, outbox: createOutboxStore(), clock, log: silentLogger });
+    server = createServer({ dataSource: app.dataSource, log: silentLogger, routes: [route] }).listen(0, '127.0.0.1');
+    await new Promise((r) => server!.once('listening', r));
+    settings.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    links = settings;
+  }
+  const dingtalk: DingtalkConnection = connectDingtalk({ settings, app, policy, clock, log: silentLogger, background, reconnectDelayMs: 50, links });
   notifier.add(dingtalk.notifier);
   await dingtalk.stream!.start();
 
@@ -82,7 +101,9 @@ export async function startDingtalkRig(options: { template: boolean }): Promise<
     otoMarkdown: (staffId) =>
       fake.oto.filter((m) => (m.userIds as string[]).includes(staffId)).map((m) => String((JSON.parse(String(m.msgParam)) as { text: string }).text)),
     robotMarkdown: () => fake.robotPosts.filter((p) => p.errcode === 0).map((p) => markdownOf(p.body)),
+    base: links?.baseUrl,
     async stop() {
+      if (server) await new Promise((r) => server!.close(r));
       dingtalk.stream?.stop();
       await background.idle();
       await fake.stop();

@@ -31,13 +31,16 @@ export interface Rig {
   count(table: string): Promise<number>;
 }
 
-export async function startRig(): Promise<Rig> {
-  const clock = new FakeClock(new Date(MONDAY_10AM));
+export async function startRig(options: { databaseUrl?: string; now?: string } = {}): Promise<Rig> {
+  const clock = new FakeClock(new Date(options.now ?? MONDAY_10AM));
   const fake = await new FakeWecom({ ...SETTINGS, now: () => clock.now().getTime() }).start();
-  const yaml = EXAMPLE_POLICY.replace('approvals: {}', `approvals: { wecom_webhook: "${fake.webhookUrl('robot-approvals')}" }`);
+  const yaml = EXAMPLE_POLICY.replace('approvals: {}', `approvals: { wecom_webhook: "${fake.webhookUrl('robot-approvals')}" }`).replace(
+    'management: {}',
+    `management: { wecom_webhook: "${fake.webhookUrl('robot-management')}" }`,
+  );
   const policy = parsePolicy(yaml, 'policy.yaml');
   const notifier = new NotifierRouter();
-  const app = await createApp({ databaseUrl: 'sqlite::memory:', policy, notifier, clock, log: silentLogger });
+  const app = await createApp({ databaseUrl: options.databaseUrl ?? 'sqlite::memory:', policy, notifier, clock, log: silentLogger });
   const background = new BackgroundWork(silentLogger);
   const wecom = connectWecom({ settings: { ...SETTINGS, apiBase: fake.baseUrl }, app, policy, clock, log: silentLogger, background });
   notifier.add(wecom.notifier);

@@ -27,6 +27,10 @@ function expectUsefulInvalid(r: Invalid): void {
 }
 
 const NO = 'HT-2026-0001';
+const Q3 = {
+  key: '2026Q3', label: '2026年第3季度', fromDate: '2026-07-01', toDate: '2026-10-01',
+  from: new Date('2026-06-30T16:00:00Z'), to: new Date('2026-09-30T16:00:00Z'),
+};
 
 describe('every command, Chinese and English', () => {
   const cases: [string, string, Command][] = [
@@ -54,6 +58,9 @@ describe('every command, Chinese and English', () => {
     ['跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', 'follow-up 华东日报社 电话沟通续约 method:phone next:下周一', {
       name: 'follow_up', customer: '华东日报社', content: '电话沟通续约', method: '电话', next: '2026-11-30',
     }],
+    ['报表 2026Q3', 'report 2026q3', { name: 'report', period: Q3 }],
+    ['导出 台账', 'export ledger', { name: 'export', what: 'ledger' }],
+    ['导出 报表 2026年第3季度', 'export report 2026Q3', { name: 'export', what: 'report', period: Q3 }],
   ];
 
   it.each(cases)('%s  ≡  %s', (zh, en, expected) => {
@@ -350,5 +357,16 @@ describe('property: every malformed variant of a valid command explains itself w
     }
     // Commands that take arguments must have produced some invalid variants, or the property says nothing.
     if (/\s/.test(line)) expect(invalids).toBeGreaterThan(0);
+  });
+});
+
+describe('报表 and 导出', () => {
+  it('reads this month when no period is given', () => {
+    expect(command('报表')).toMatchObject({ name: 'report', period: { key: '2026-11' } });
+    expect(command('报表本季度')).toMatchObject({ name: 'report', period: { key: '2026Q4' } });
+  });
+
+  it.each(['报表 2026Q9', '报表 明年第一季', `报表 ${'长'.repeat(60)}`, '导出 客户', '导出', '导出 台账 2026Q3', '导出 报表 13月'])('%s: names the field, with a working example', (text) => {
+    expectUsefulInvalid(invalid(text));
   });
 });
