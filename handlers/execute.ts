@@ -11,6 +11,7 @@ import { cancelDraft, contractDetails, editContract, myContracts, newContract, s
 import { customerProfile, newCustomer } from './customers';
 import type { Ctx, Deps } from './context';
 import { logFollowUp } from './follow-ups';
+import { advanceTicket, callbackTicket, objectTicket, openTicket, rateTicket, ticketDetails } from './service';
 import type { CardAction, View } from './ports';
 import { text } from './views';
 
@@ -52,6 +53,26 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
       return logFollowUp(deps, ctx, command);
     case 'outbox_status':
       return outboxStatus(deps, ctx);
+    case 'service':
+      return openTicket(deps, ctx, command);
+    case 'ack':
+    case 'respond':
+      return advanceTicket(deps, ctx, { ticketNo: command.ticketNo, step: command.name, note: command.note });
+    case 'resolve':
+      // One 解决 for everything resolvable: the target's kind (the number's prefix) picks the use-case.
+      switch (command.target.kind) {
+        case 'ticket':
+          return advanceTicket(deps, ctx, { ticketNo: command.target.ticketNo, step: 'resolve', note: command.note });
+      }
+      break;
+    case 'callback':
+      return callbackTicket(deps, ctx, command);
+    case 'rate':
+      return rateTicket(deps, ctx, command);
+    case 'objection':
+      return objectTicket(deps, ctx, command);
+    case 'ticket':
+      return ticketDetails(deps, ctx, command);
   }
 }
 

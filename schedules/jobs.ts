@@ -4,6 +4,7 @@ import { SYSTEM, type Deps } from '../handlers/context';
 import { contractExpiryNotices, dailyDigest, nudgeFollowUps, weeklyFollowUpDigest } from '../handlers/notices';
 import type { InboxStore, NoticePolicy, ReminderPolicy, UnitOfWork } from '../handlers/ports';
 import { remindOverdueApprovals } from '../handlers/reminders';
+import { checkServiceClocks } from '../handlers/service-alerts';
 import { createInboxStore } from '../storage/repositories';
 import type { Job } from './scheduler';
 
@@ -50,6 +51,23 @@ export function noticesJob(d: JobDeps, notices: NoticePolicy): Job {
   };
 }
 
+/**
+ * Every minute: service-ticket SLA warnings and alerts (handlers/service-alerts.ts). Reads only the
+ * tickets whose next warning or alert has come; the outbox keys make a rerun or a catch-up harmless.
+ */
+export function serviceSlaJob(d: JobDeps): Job {
+  return {
+    name: 'service-sla',
+    cron: '* * * * *',
+    leaseMs: 5 * 60_000,
+    async run(now) {
+      const sent = await d.uow.run((tx) => checkServiceClocks(d.workflow, { tx, actor: SYSTEM, now, platform: 'system' }));
+      await d.deliver();
+      return sent;
+    },
+  };
+}
+
 export interface InboxRetention {
   /** Payloads of events received longer ago than this are replaced by a stub. */
   retentionDays: number;
@@ -88,4 +106,4 @@ export function inboxRetentionJob(d: JobDeps, retention: InboxRetention): Job {
 export const botJobs = (
   d: JobDeps,
   policy: { reminders: ReminderPolicy; notices: NoticePolicy; inbox: { retentionDays: number } },
-): Job[] => [approvalRemindersJob(d, policy.reminders), noticesJob(d, policy.notices), inboxRetentionJob(d, policy.inbox)];
+): Job[] => [approvalRemindersJob(d, policy.reminders), noticesJob(d, policy.notices), serviceSlaJob(d), inboxRetentionJob(d, policy.inbox)];

@@ -7,6 +7,7 @@ import { CustomerNameEntity } from './customer-name.entity';
 import { FollowUpEntity } from './follow-up.entity';
 import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
 import { PersonEntity, PersonIdentityEntity } from './person.entity';
+import { ServiceTicketEntity } from './service-ticket.entity';
 import { SpentSignatureEntity } from './spent-signature.entity';
 
 export {
@@ -24,6 +25,7 @@ export {
   PersonEntity,
   PersonIdentityEntity,
   SequenceEntity,
+  ServiceTicketEntity,
   SpentSignatureEntity,
 };
 
@@ -43,4 +45,5 @@ export const ENTITIES = [
   JobLeaseEntity,
   CardDeliveryEntity,
   SpentSignatureEntity,
+  ServiceTicketEntity,
 ];

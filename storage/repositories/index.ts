@@ -40,6 +40,7 @@ import {
 import { managerOf } from '../unit-of-work';
 import { insertRows, updateIntegersById } from './bulk';
 import { nameKeys } from './customer-names';
+import { createServiceTicketRepository } from './service-tickets';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -369,6 +370,7 @@ export function createRepositories(): Repositories {
       },
       status: (tx, now) => outboxStatus(tx, now),
     },
+    serviceTickets: createServiceTicketRepository(),
   };
 }
 
