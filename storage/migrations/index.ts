@@ -6,7 +6,7 @@ import { SpentSignatures1764400000000 } from './1764400000000-spent-signatures';
 import { StepNextReminder1764500000000 } from './1764500000000-step-next-reminder';
 import { OutboxRateIndex1764510000000 } from './1764510000000-outbox-rate-index';
 import { BoundedLookups1764520000000 } from './1764520000000-bounded-lookups';
-import { ServiceTickets1764540000000 } from './1764540000000-service-tickets';
+import { ServiceTickets17645400000000 } from './17645400000000-service-tickets';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
 export const MIGRATIONS = [
@@ -18,5 +18,5 @@ export const MIGRATIONS = [
   StepNextReminder1764500000000,
   OutboxRateIndex1764510000000,
   BoundedLookups1764520000000,
-  ServiceTickets1764540000000,
+  ServiceTickets17645400000000,
 ];

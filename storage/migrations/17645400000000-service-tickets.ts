@@ -8,8 +8,8 @@ const big = (name: string, nullable = true): TableColumnOptions => ({ name, type
 const int = (name: string, nullable = true): TableColumnOptions => ({ name, type: 'integer', isNullable: nullable });
 const text = (name: string, nullable = true): TableColumnOptions => ({ name, type: 'text', isNullable: nullable });
 
-export class ServiceTickets1764540000000 implements MigrationInterface {
-  name = 'ServiceTickets1764540000000';
+export class ServiceTickets17645400000000 implements MigrationInterface {
+  name = 'ServiceTickets17645400000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.createTable(
