@@ -104,7 +104,11 @@ function nextCheckOf(deps: Deps, t: Parameters<typeof runningClocks>[3], now: Da
 /** Applies a change conditionally on the ticket's version; a concurrent change is refused, not overwritten. */
 async function save(deps: Deps, ctx: Ctx, t: ServiceTicketRecord, patch: Partial<ServiceTicketRecord>): Promise<ServiceTicketRecord> {
   const merged = { ...t, ...patch };
-  const full = { ...patch, nextCheckAt: nextCheckOf(deps, merged, ctx.now) };
+  // A check already due (the job has not run since) stays due: a stage it owes is not skipped. One for
+  // a clock this change stopped finds nothing to send and moves on.
+  const computed = nextCheckOf(deps, merged, ctx.now);
+  const nextCheckAt = t.nextCheckAt && (!computed || t.nextCheckAt < computed) ? t.nextCheckAt : computed;
+  const full = { ...patch, nextCheckAt };
   if (!(await deps.repos.serviceTickets.update(ctx.tx, t.id, t.version, full))) {
     throw new AppError('already_decided', `工单 ${t.number} 刚被他人更新，请发送「工单 ${t.number}」查看后重试。`);
   }
