@@ -539,7 +539,7 @@ function ticketHead(rest: string): { ticketNo: string; tail: string } {
  */
 function resolveTarget(rest: string): { target: ResolveTarget; tail: string } {
   if (!rest) throw new Invalid('编号', '缺少工单号');
-  if (TICKET_NO_HEAD.test(rest)) {
+  if (/^fw/i.test(rest)) {
     const { ticketNo, tail } = ticketHead(rest);
     return { target: { kind: 'ticket', ticketNo }, tail };
   }
