@@ -3,14 +3,12 @@
 import { parsePolicy, type Policy } from '../../bot/config';
 import { EXAMPLE_POLICY, type Harness } from './harness';
 
-/** The example policy plus a service channel for SLA escalations and a second service person. */
+/** The example policy (its service channel gets the SLA escalations) plus a second service person. */
 export function servicePolicy(extra = ''): Policy {
   const yaml = EXAMPLE_POLICY.replace(
     '  - id: admin\n',
     '  - id: zhengshi\n    name: 郑十\n    roles: [service]\n    manager: lisi\n    identities: [dingtalk:zhengshi01]\n  - id: admin\n',
-  )
-    .replace('channels:\n  approvals: {}\n', 'channels:\n  approvals: {}\n  service: {}\n')
-    .replace('alerts:\n', 'alerts:\n  service_breach: service\n');
+  );
   return parsePolicy(yaml + extra, 'policy.test.yaml');
 }
 

@@ -41,14 +41,13 @@ describe('the policy', () => {
       callbackHours: 24,
       objectionHours: 48,
     });
-    const custom = parsePolicy(
-      EXAMPLE_POLICY.replace('urgent: { confirm: 1, respond: 2, resolve: 4 }', 'urgent: { confirm: 1, respond: 2, resolve: 4, clock: working }') +
-        '\n',
-      'p.yaml',
-    );
+    const custom = parsePolicy(EXAMPLE_POLICY.replace('resolve: 4, clock: natural', 'resolve: 4, clock: working'), 'p.yaml');
     expect(custom.service.urgent.clock).toBe('working');
-    expect(() => parsePolicy(EXAMPLE_POLICY.replace('general: { confirm: 1,', 'general: { clock: hourly, confirm: 1,'), 'p.yaml')).toThrow(/service_sla\.general\.clock/);
-    expect(() => parsePolicy(EXAMPLE_POLICY.replace('periodic: { agree_days_ahead: 3 }', 'periodic: { agree_days_ahead: 3 }\n  warn_at: 1.5'), 'p.yaml')).toThrow(/service_sla\.warn_at/);
+    // Left out, each priority's clock takes its default; so do the other keys.
+    const bare = parsePolicy(EXAMPLE_POLICY.replace(/\n  warn_at[\s\S]*objection_hours: 48/, '').replace(/, clock: \w+/g, ''), 'p.yaml');
+    expect(bare.service).toEqual(policy.service);
+    expect(() => parsePolicy(EXAMPLE_POLICY.replace('clock: working', 'clock: hourly'), 'p.yaml')).toThrow(/service_sla\.general\.clock/);
+    expect(() => parsePolicy(EXAMPLE_POLICY.replace('warn_at: 0.8', 'warn_at: 1.5'), 'p.yaml')).toThrow(/service_sla\.warn_at/);
   });
 });
 
@@ -124,6 +123,7 @@ describe('warnings and alerts of running clocks', () => {
   });
 
   it('the defaults match the shipped policy', () => {
+    expect(policy.service.channel).toBe('service');
     expect({ ...policy.service, channel: undefined }).toEqual({ ...DEFAULT_SERVICE_POLICY, channel: undefined });
   });
 });
