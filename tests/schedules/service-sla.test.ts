@@ -3,7 +3,10 @@
 // National Day holiday (chinese-days: 2026-10-01 … 10-07 off, Saturday 10-10 worked). Every expected
 // instant below is worked out by hand (see tests/handlers/domain/service-sla.test.ts for the sums).
 
-import { serviceSlaJob } from '../../schedules/jobs';
+import { silentLogger } from '../../bot/logger';
+import { botJobs, serviceSlaJob } from '../../schedules/jobs';
+import { Scheduler } from '../../schedules/scheduler';
+import { createLeaseStore } from '../../storage/repositories';
 import { startHarness, type Harness } from '../support/harness';
 import { servicePolicy, signedContract } from '../support/service';
 
@@ -29,7 +32,13 @@ function recorder(harness: Harness): { seen: Delivery[]; walk(untilLocal: string
     seen.push({ key: m.dedupeKey, at: harness.clock.now(), urgent: m.urgent === true, to });
     return record(m);
   };
-  const job = serviceSlaJob({ uow: harness.app.uow, workflow: harness.app.deps, deliver: () => harness.app.outbox.deliverDue() });
+  // The job as the bot schedules it (botJobs), run under its lease by the scheduler.
+  const jobDeps = { uow: harness.app.uow, workflow: harness.app.deps, deliver: () => harness.app.outbox.deliverDue() };
+  const job = botJobs(jobDeps, { reminders: { intervalHours: 4, copyManagerAfter: 2, alertChannelAfter: 3 }, notices: { expiryNoticeDays: [], renewalObjectionDays: 30, channels: {} }, inbox: { retentionDays: 30 } }).find(
+    (j) => j.name === 'service-sla',
+  )!;
+  expect(job).toMatchObject({ cron: '* * * * *' });
+  const scheduler = new Scheduler({ uow: harness.app.uow, leases: createLeaseStore(), clock: harness.clock, timezone: 'Asia/Shanghai', log: silentLogger });
   return {
     seen,
     async walk(untilLocal, each) {
@@ -38,7 +47,7 @@ function recorder(harness: Harness): { seen: Delivery[]; walk(untilLocal: string
         // A tick lands on the minute: floating-point steps must not drift.
         harness.clock.set(new Date(Math.round(harness.clock.now().getTime() / 60_000) * 60_000).toISOString());
         await each?.(harness.clock.now());
-        await job.run(harness.clock.now());
+        expect(await scheduler.runOnce(job)).toBe(true);
       }
     },
   };
