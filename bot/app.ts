@@ -72,6 +72,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     directory: new Directory(people),
     policy: options.policy.workflow,
     calendar: new WorkingCalendar(options.policy.calendar),
+    service: options.policy.service,
   };
   // One name per instance for every claim it takes (inbox events, outbox messages).
   const instance = options.inbox?.holder ?? options.outbox?.holder ?? newInstanceId();

@@ -19,7 +19,7 @@ import {
   type Role,
   type RoutingRule,
 } from '../handlers/domain/types';
-import type { NoticePolicy, ReminderPolicy, WorkflowPolicy } from '../handlers/ports';
+import type { NoticePolicy, ReminderPolicy, ServicePolicy, WorkflowPolicy } from '../handlers/ports';
 import type { ReportPolicy } from '../handlers/reports';
 import type { DownloadLinkSettings } from './download-links';
 
@@ -159,6 +159,10 @@ const hours = z.number().positive('expected a positive number of hours');
 const yuan = z.number().nonnegative('expected an amount in yuan (a number ≥ 0)');
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/** One priority's service clocks: hours to confirm, respond and resolve, counted in natural or working hours. */
+const slaClockSchema = (clock: 'natural' | 'working') =>
+  z.strictObject({ confirm: hours, respond: hours, resolve: hours, clock: z.enum(['natural', 'working']).default(clock) });
+
 // Lengths fit the person table (id varchar(64), name varchar(100), identity varchar(200)).
 const personSchema = z.strictObject({
   id: z.string().max(64, 'expected an id of at most 64 characters').regex(/^[A-Za-z0-9_.-]+$/, 'expected an id of letters, digits, _ . -'),
@@ -243,11 +247,18 @@ const policySchema = z.strictObject({
     .prefault({}),
   service_sla: z
     .strictObject({
-      urgent: z.strictObject({ confirm: hours, respond: hours, resolve: hours }),
-      general: z.strictObject({ confirm: hours, respond: hours, resolve: hours }),
+      urgent: slaClockSchema('natural'),
+      general: slaClockSchema('working'),
       periodic: z.strictObject({ agree_days_ahead: z.number().int().positive() }),
+      // Warn the handler when this share of a clock has run (0.8 = 80 %).
+      warn_at: z.number().gt(0).lt(1).default(0.8),
+      // After a breach: the service channel is alerted once this many hours (the clock's kind) have passed too.
+      escalate_after_hours: hours.default(1),
+      // Natural hours: the call-back after a resolution, and the settling of an objection.
+      callback_hours: hours.default(24),
+      objection_hours: hours.default(48),
     })
-    .default({
+    .prefault({
       urgent: { confirm: 1, respond: 2, resolve: 4 },
       general: { confirm: 1, respond: 4, resolve: 24 },
       periodic: { agree_days_ahead: 3 },
@@ -309,6 +320,8 @@ export interface Policy {
   calendar: CalendarConfig;
   reminders: ReminderPolicy;
   serviceSla: RawPolicy['service_sla'];
+  /** The service-ticket clocks and alerts, as the use-cases take them. */
+  service: ServicePolicy;
   outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number } };
   inbox: { maxAttempts: number; claimSeconds: number; retentionDays: number };
   notices: NoticePolicy;
@@ -376,6 +389,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       channel: raw.alerts.approval_overdue,
     },
     serviceSla: raw.service_sla,
+    service: toServicePolicy(raw),
     outbox: {
       maxAttempts: raw.outbox.max_attempts,
       quietHours: raw.outbox.quiet_hours,
@@ -401,6 +415,21 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       defaultRole: raw.directory_sync.default_role,
       departments: raw.directory_sync.departments,
     },
+  };
+}
+
+function toServicePolicy(raw: RawPolicy): ServicePolicy {
+  const s = raw.service_sla;
+  const clocks = (c: typeof s.urgent) => ({ confirm: c.confirm, respond: c.respond, resolve: c.resolve, clock: c.clock });
+  return {
+    urgent: clocks(s.urgent),
+    general: clocks(s.general),
+    periodic: { agreeDaysAhead: s.periodic.agree_days_ahead },
+    warnAt: s.warn_at,
+    escalateAfterHours: s.escalate_after_hours,
+    callbackHours: s.callback_hours,
+    objectionHours: s.objection_hours,
+    channel: raw.alerts.service_breach,
   };
 }
 

@@ -4,13 +4,15 @@ import type { WorkingCalendar } from './domain/calendar';
 import type { Directory } from './domain/directory';
 import { AppError } from './domain/errors';
 import type { Person } from './domain/types';
-import type { Attachment, AuditEventRecord, ContractRecord, CustomerRecord, Recipient, Repositories, Tx, View, WorkflowPolicy } from './ports';
+import type { Attachment, AuditEventRecord, ContractRecord, CustomerRecord, Recipient, Repositories, ServicePolicy, Tx, View, WorkflowPolicy } from './ports';
 
 export interface Deps {
   repos: Repositories;
   directory: Directory;
   policy: WorkflowPolicy;
   calendar: WorkingCalendar;
+  /** Service-ticket clocks and alerts (policy `service_sla`); DEFAULT_SERVICE_POLICY when absent. */
+  service?: ServicePolicy;
 }
 
 /** The actor of scheduled work: shows as 系统 in the audit trail, marked automatic. */

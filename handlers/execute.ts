@@ -12,6 +12,7 @@ import { customerProfile, newCustomer } from './customers';
 import type { Ctx, Deps } from './context';
 import { logFollowUp } from './follow-ups';
 import { exportData, showReport } from './reports';
+import { advanceTicket, callbackTicket, objectTicket, openTicket, rateTicket, ticketDetails } from './service';
 import type { CardAction, View } from './ports';
 import { text } from './views';
 
@@ -57,6 +58,26 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
       return showReport(deps, ctx, command);
     case 'export':
       return exportData(deps, ctx, command);
+    case 'service':
+      return openTicket(deps, ctx, command);
+    case 'ack':
+    case 'respond':
+      return advanceTicket(deps, ctx, { ticketNo: command.ticketNo, step: command.name, note: command.note });
+    case 'resolve':
+      // One 解决 for everything resolvable: the target's kind (the number's prefix) picks the use-case.
+      switch (command.target.kind) {
+        case 'ticket':
+          return advanceTicket(deps, ctx, { ticketNo: command.target.ticketNo, step: 'resolve', note: command.note });
+      }
+      break;
+    case 'callback':
+      return callbackTicket(deps, ctx, command);
+    case 'rate':
+      return rateTicket(deps, ctx, command);
+    case 'objection':
+      return objectTicket(deps, ctx, command);
+    case 'ticket':
+      return ticketDetails(deps, ctx, command);
   }
 }
 

@@ -158,7 +158,7 @@ export interface CardButton {
 }
 
 export interface CardView {
-  kind: 'approval' | 'preview' | 'contract' | 'customer' | 'result' | 'follow_up' | 'list';
+  kind: 'approval' | 'preview' | 'contract' | 'customer' | 'result' | 'follow_up' | 'list' | 'ticket' | 'satisfaction';
   /** Stable id of the card, so a platform can update it in place (e.g. `approval:12`). */
   cardKey?: string;
   title: string;
@@ -436,6 +436,7 @@ export interface Repositories {
     enqueueMany(tx: Tx, messages: OutgoingMessage[], now: Date): Promise<void>;
     status(tx: Tx, now: Date): Promise<OutboxStatus>;
   };
+  serviceTickets: ServiceTicketRepository;
 }
 
 /**
@@ -693,3 +694,105 @@ export interface OutboxStore {
   /** A message's attachments (for a download link), or null when there is no such message. */
   findAttachments(tx: Tx, id: number): Promise<Attachment[] | null>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Service tickets (product.md §4, §8): after-sales requests with SLA clocks, satisfaction, objections
+
+export type TicketPriority = 'urgent' | 'general' | 'periodic';
+/** How a clock counts: every hour (natural) or only the policy calendar's working hours. */
+export type ClockKind = 'natural' | 'working';
+export type TicketStatus = 'open' | 'acknowledged' | 'responded' | 'resolved' | 'objection';
+
+/** The four satisfaction dimensions, 1–5 each: 速度, 能力, 态度, 专业. */
+export interface TicketRatings {
+  speed: number;
+  ability: number;
+  attitude: number;
+  professional: number;
+}
+
+export interface ServiceTicketRecord {
+  id: number;
+  number: string;
+  contractId: number;
+  priority: TicketPriority;
+  description: string;
+  status: TicketStatus;
+  openedBy: string;
+  handlerId: string;
+  /** The customer's contact in the directory, when named at 报修: gets the satisfaction card. */
+  contactId: string | null;
+  clock: ClockKind;
+  openedAt: Date;
+  confirmDue: Date | null;
+  respondDue: Date | null;
+  resolveDue: Date | null;
+  /** Periodic (巡检) tickets: the agreed visit date. */
+  scheduledDate: IsoDate | null;
+  acknowledgedAt: Date | null;
+  respondedAt: Date | null;
+  resolvedAt: Date | null;
+  resolution: string | null;
+  callbackDue: Date | null;
+  callbackAt: Date | null;
+  callbackNote: string | null;
+  objection: string | null;
+  objectionAt: Date | null;
+  objectionDue: Date | null;
+  objectionClosedAt: Date | null;
+  ratings: TicketRatings | null;
+  ratedAt: Date | null;
+  ratedBy: string | null;
+  /** When the SLA job should next look at the ticket (a warning or alert falls due); null: nothing left. */
+  nextCheckAt: Date | null;
+  /** Bumped by every change: updates are conditional on it. */
+  version: number;
+}
+
+export type NewServiceTicket = Omit<ServiceTicketRecord, 'id' | 'number' | 'version'>;
+
+export interface ServiceTicketRepository {
+  insert(tx: Tx, number: string, t: NewServiceTicket): Promise<ServiceTicketRecord>;
+  findByNumber(tx: Tx, number: string): Promise<ServiceTicketRecord | null>;
+  /** Conditional update: applies only while the ticket still has `version`; bumps it. */
+  update(tx: Tx, id: number, version: number, patch: Partial<Omit<ServiceTicketRecord, 'id' | 'number' | 'version'>>): Promise<boolean>;
+  /** Tickets whose next check is due by `now`, by id after `afterId`, `limit` at most. */
+  listCheckDue(tx: Tx, now: Date, afterId: number, limit: number): Promise<ServiceTicketRecord[]>;
+  /** Tickets opened in [from, to), by id after `afterId`, `limit` at most (reports). */
+  listOpenedBetween(tx: Tx, from: Date, to: Date, afterId: number, limit: number): Promise<ServiceTicketRecord[]>;
+  /** Tickets rated in [from, to), by id after `afterId`, `limit` at most (reports). */
+  listRatedBetween(tx: Tx, from: Date, to: Date, afterId: number, limit: number): Promise<ServiceTicketRecord[]>;
+}
+
+/** One priority's clocks in hours, and how they count. */
+export interface SlaClocks {
+  confirm: number;
+  respond: number;
+  resolve: number;
+  clock: ClockKind;
+}
+
+export interface ServicePolicy {
+  urgent: SlaClocks;
+  general: SlaClocks;
+  periodic: { agreeDaysAhead: number };
+  /** The share of a clock after which the handler is warned (0.8). */
+  warnAt: number;
+  /** Hours after a breach (same kind as the clock) when the service channel is alerted. */
+  escalateAfterHours: number;
+  /** Natural hours for the call-back after a resolution, and to settle an objection. */
+  callbackHours: number;
+  objectionHours: number;
+  /** The group channel of SLA alerts (policy `alerts.service_breach`), if any. */
+  channel?: string;
+}
+
+export const DEFAULT_SERVICE_POLICY: ServicePolicy = {
+  urgent: { confirm: 1, respond: 2, resolve: 4, clock: 'natural' },
+  general: { confirm: 1, respond: 4, resolve: 24, clock: 'working' },
+  periodic: { agreeDaysAhead: 3 },
+  warnAt: 0.8,
+  escalateAfterHours: 1,
+  callbackHours: 24,
+  objectionHours: 48,
+};

@@ -5,6 +5,7 @@ import { contractExpiryNotices, dailyDigest, nudgeFollowUps, weeklyFollowUpDiges
 import type { InboxStore, NoticePolicy, ReminderPolicy, UnitOfWork } from '../handlers/ports';
 import { remindOverdueApprovals } from '../handlers/reminders';
 import { quarterlyReport, type ReportPolicy } from '../handlers/reports';
+import { checkServiceClocks } from '../handlers/service-alerts';
 import { createInboxStore } from '../storage/repositories';
 import type { Job } from './scheduler';
 
@@ -47,6 +48,23 @@ export function noticesJob(d: JobDeps, notices: NoticePolicy): Job {
         await dailyDigest(d.workflow, ctx, notices);
       });
       await d.deliver();
+    },
+  };
+}
+
+/**
+ * Every minute: service-ticket SLA warnings and alerts (handlers/service-alerts.ts). Reads only the
+ * tickets whose next warning or alert has come; the outbox keys make a rerun or a catch-up harmless.
+ */
+export function serviceSlaJob(d: JobDeps): Job {
+  return {
+    name: 'service-sla',
+    cron: '* * * * *',
+    leaseMs: 5 * 60_000,
+    async run(now) {
+      const sent = await d.uow.run((tx) => checkServiceClocks(d.workflow, { tx, actor: SYSTEM, now, platform: 'system' }));
+      await d.deliver();
+      return sent;
     },
   };
 }
@@ -109,6 +127,7 @@ export const botJobs = (
 ): Job[] => [
   approvalRemindersJob(d, policy.reminders),
   noticesJob(d, policy.notices),
+  serviceSlaJob(d),
   inboxRetentionJob(d, policy.inbox),
   ...(policy.report?.channel ? [quarterlyReportJob(d, policy.report)] : []),
 ];

@@ -2,6 +2,7 @@
 
 import type { Period } from '../domain/period';
 import type { ContractType, FollowUpMethod, IsoDate, Risk, Tier } from '../domain/types';
+import type { TicketPriority, TicketRatings } from '../ports';
 
 /** The fields of a contract a user can set; `amountFen` is integer fen (分). */
 
@@ -43,7 +44,21 @@ export type Command =
   /** `导出 台账` / `导出 报表 [时间段]`. */
   | { name: 'export'; what: 'ledger' }
   | { name: 'export'; what: 'report'; period: Period }
-  | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string };
+  | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string }
+  /** 报修: `contact` is a person's name or id as typed; `date` the agreed visit date of a periodic ticket. */
+  | { name: 'service'; contractNo: string; priority: TicketPriority; description: string; contact?: string; date?: IsoDate }
+  | { name: 'ack' | 'respond' | 'callback'; ticketNo: string; note?: string }
+  /**
+   * 解决: one command for everything that can be resolved; the number's prefix picks the use-case
+   * (FW- → a service ticket). Other kinds join `target` as they are built.
+   */
+  | { name: 'resolve'; target: ResolveTarget; note?: string }
+  | { name: 'rate'; ticketNo: string; ratings: TicketRatings }
+  | { name: 'objection'; ticketNo: string; content: string }
+  | { name: 'ticket'; ticketNo: string };
+
+/** What 解决 resolves, by the prefix of its number. */
+export type ResolveTarget = { kind: 'ticket'; ticketNo: string };
 
 export type CommandName = Command['name'];
 

@@ -32,6 +32,14 @@ export const HELP_COMMANDS: CommandHelp[] = [
   { name: 'follow_up', keyword: '跟进', alias: 'follow-up', usage: '跟进 <客户> <内容> [方式:电话/拜访/微信/邮件/会议] [下次:<日期>] [合同:<合同号>]', example: '跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', summary: '记录客户跟进' },
   { name: 'report', keyword: '报表', alias: 'report', usage: '报表 [本月/上月/本季度/上季度/今年/2026Q3/2026-11]', example: '报表 本季度', summary: '统计报表（合同、审批周期、跟进）' },
   { name: 'export', keyword: '导出', alias: 'export', usage: '导出 台账 | 导出 报表 [时间段]', example: '导出 报表 2026Q3', summary: '导出 CSV（台账或报表）' },
+  { name: 'service', keyword: '报修', alias: 'service', usage: '报修 <合同号> <紧急/一般/巡检> <描述> [联系人:…] [日期:…（巡检）]', example: '报修 HT-2026-0001 紧急 生产线设备停机 联系人:张三', summary: '报修（开服务工单）' },
+  { name: 'ack', keyword: '受理', alias: 'ack', usage: '受理 <工单号> [说明]', example: '受理 FW-2026-0001', summary: '受理工单' },
+  { name: 'respond', keyword: '响应', alias: 'respond', usage: '响应 <工单号> [说明]', example: '响应 FW-2026-0001 已远程排查，今天下午上门', summary: '首次响应工单' },
+  { name: 'resolve', keyword: '解决', alias: 'resolve', usage: '解决 <工单号> [说明]', example: '解决 FW-2026-0001 更换主板后恢复运行', summary: '解决工单（客户将收到评价卡片）' },
+  { name: 'rate', keyword: '评价', alias: 'rate', usage: '评价 <工单号> <速度> <能力> <态度> <专业>（各 1–5 分）', example: '评价 FW-2026-0001 5 4 5 5', summary: '评价已解决的工单' },
+  { name: 'objection', keyword: '异议', alias: 'objection', usage: '异议 <工单号> <内容>', example: '异议 FW-2026-0001 设备仍有异响', summary: '对解决结果提出异议' },
+  { name: 'callback', keyword: '回访', alias: 'callback', usage: '回访 <工单号> [说明]', example: '回访 FW-2026-0001 客户确认运行正常', summary: '登记回访' },
+  { name: 'ticket', keyword: '工单', alias: 'ticket', usage: '工单 <工单号>', example: '工单 FW-2026-0001', summary: '工单详情与时限' },
 ];
 
 export function helpText(): string {

@@ -20,6 +20,13 @@ export const FIELD_LIMITS = {
   内容: 2000,
   /** a person's name (person.name varchar(100)), id or identity */
   转交人: 100,
+  联系人: 100,
+  /** service_ticket.description text */
+  描述: 2000,
+  /** service_ticket.resolution / callback_note text and the audit detail */
+  说明: 1000,
+  /** service_ticket.objection text */
+  异议: 1000,
 } as const;
 
 export type LimitedField = keyof typeof FIELD_LIMITS;

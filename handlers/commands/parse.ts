@@ -21,7 +21,8 @@ import {
   type Risk,
   type Tier,
 } from '../domain/types';
-import type { Command, CommandName, ContractFields, ParseOutcome } from './command';
+import type { TicketPriority, TicketRatings } from '../ports';
+import type { Command, CommandName, ContractFields, ParseOutcome, ResolveTarget } from './command';
 import { exampleOf } from './help';
 import { DATE_RANGE, FIELD_LIMITS, MAX_ALIASES, MESSAGE_LIMIT, SHORT_FIELD_LIMIT, type LimitedField } from './limits';
 
@@ -61,6 +62,14 @@ const KEYWORD_LIST: [string, CommandName][] = [
   ['跟进', 'follow_up'], ['follow-up', 'follow_up'], ['followup', 'follow_up'], ['follow up', 'follow_up'],
   ['报表', 'report'], ['report', 'report'],
   ['导出', 'export'], ['export', 'export'],
+  ['报修', 'service'], ['service', 'service'],
+  ['受理', 'ack'], ['ack', 'ack'],
+  ['响应', 'respond'], ['respond', 'respond'],
+  ['解决', 'resolve'], ['resolve', 'resolve'],
+  ['评价', 'rate'], ['rate', 'rate'],
+  ['异议', 'objection'], ['objection', 'objection'],
+  ['回访', 'callback'], ['callback', 'callback'], ['call-back', 'callback'],
+  ['工单', 'ticket'], ['ticket', 'ticket'],
 ];
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -493,7 +502,146 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       }
       return command;
     }
+    case 'service':
+      return serviceCommand(rest, env);
+    case 'ack':
+    case 'respond':
+    case 'callback': {
+      const { ticketNo, tail } = ticketHead(rest);
+      const note = paragraphs('说明', tail);
+      return note ? { name, ticketNo, note } : { name, ticketNo };
+    }
+    case 'resolve': {
+      const { target, tail } = resolveTarget(rest);
+      const note = paragraphs('说明', tail);
+      return note ? { name, target, note } : { name, target };
+    }
+    case 'rate': {
+      const { ticketNo, tail } = ticketHead(rest);
+      return { name, ticketNo, ratings: ratings(tail) };
+    }
+    case 'objection': {
+      const { ticketNo, tail } = ticketHead(rest);
+      const content = paragraphs('异议', tail);
+      if (!content) throw new Invalid('异议', '请写明异议内容，如 设备仍有异响');
+      return { name, ticketNo, content };
+    }
+    case 'ticket':
+      return { name, ticketNo: ticketHead(rest).ticketNo };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service tickets
+
+const TICKET_NO_HEAD = /^fw[-_－—]?(\d{4})[-_－—]?(\d{1,4})(?![\dA-Za-z_-])/i;
+
+/** `FW-2026-0001`, `fw20260001`, `FW-2026-1` → `FW-2026-0001`; anything else → null. */
+export function normalizeTicketNo(token: string): string | null {
+  const t = token.trim();
+  const m = TICKET_NO_HEAD.exec(t);
+  if (!m || m[0].length !== t.length || Number(m[2]) === 0) return null;
+  return `FW-${m[1]}-${m[2]!.padStart(4, '0')}`;
+}
+
+const afterHead = (rest: string, length: number) => rest.slice(length).replace(/^[\s,，、;；:：。]+/, '').trim();
+
+/** The ticket number at the start of `rest`, and the text after it. */
+function ticketHead(rest: string): { ticketNo: string; tail: string } {
+  if (!rest) throw new Invalid('工单号', '缺少工单号');
+  const m = TICKET_NO_HEAD.exec(rest);
+  const ticketNo = m ? normalizeTicketNo(m[0]) : null;
+  if (!m || !ticketNo) throw new Invalid('工单号', `「${quote(/^\S+/.exec(rest)![0])}」不是工单号，工单号形如 FW-2026-0001`);
+  return { ticketNo, tail: afterHead(rest, m[0].length) };
+}
+
+/**
+ * 解决 <号>: the number's prefix picks what is resolved. FW- is a service ticket; other kinds
+ * (fulfilment problems) are added here as they are built.
+ */
+function resolveTarget(rest: string): { target: ResolveTarget; tail: string } {
+  if (!rest) throw new Invalid('编号', '缺少工单号');
+  if (/^fw/i.test(rest)) {
+    const { ticketNo, tail } = ticketHead(rest);
+    return { target: { kind: 'ticket', ticketNo }, tail };
+  }
+  throw new Invalid('编号', `「${quote(/^\S+/.exec(rest)![0])}」不是可解决的编号；「解决」目前用于服务工单，工单号形如 FW-2026-0001`);
+}
+
+const PRIORITY_WORDS: Record<string, TicketPriority> = {
+  紧急: 'urgent', 加急: 'urgent', 急: 'urgent', urgent: 'urgent',
+  一般: 'general', 普通: 'general', general: 'general', normal: 'general',
+  巡检: 'periodic', 定期: 'periodic', periodic: 'periodic', inspection: 'periodic',
+};
+
+/** 报修's own `key:value` fields, recognised only in 报修 (a description may say 日期: elsewhere). */
+const SERVICE_FIELD_PATTERN = /(?:^|\s)(联系人|contact|日期|date)\s*[:：]/gi;
+const SERVICE_FIELD: Record<string, 'contact' | 'date'> = { 联系人: 'contact', contact: 'contact', 日期: 'date', date: 'date' };
+
+function serviceCommand(rest: string, env: ParseEnv): Command {
+  const { contractNo, tail } = contractHead(rest);
+  const matches = [...tail.matchAll(SERVICE_FIELD_PATTERN)];
+  const fields: { contact?: string; date?: string } = {};
+  matches.forEach((m, i) => {
+    const key = SERVICE_FIELD[m[1]!.toLowerCase()] ?? SERVICE_FIELD[m[1]!]!;
+    const label = key === 'contact' ? '联系人' : '日期';
+    if (fields[key] !== undefined) throw new Invalid(label, `「${label}」写了两次，请只写一次`);
+    const value = tail.slice(m.index! + m[0].length, i + 1 < matches.length ? matches[i + 1]!.index : tail.length).trim();
+    if (!value) throw new Invalid(label, `「${label}:」后面没有填写内容`);
+    fields[key] = value;
+  });
+  const positional = (matches.length ? tail.slice(0, matches[0]!.index) : tail).trim();
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(positional);
+  if (!m) throw new Invalid('级别', '缺少级别：紧急/一般/巡检');
+  const word = m[1]!.replace(/(级别|级|工单)$/, '');
+  const priority = Object.hasOwn(PRIORITY_WORDS, word) ? PRIORITY_WORDS[word] : PRIORITY_WORDS[word.toLowerCase()];
+  if (!priority) throw new Invalid('级别', `「${quote(m[1]!)}」不是有效的级别，可选：紧急/一般/巡检（写在合同号后面）`);
+  const description = paragraphs('描述', m[2]!);
+  if (!description) throw new Invalid('描述', '缺少问题描述，写在级别后面');
+  const command: Command = { name: 'service', contractNo, priority, description };
+  if (fields.contact !== undefined) {
+    command.contact = line('联系人', fields.contact);
+    if (!command.contact) throw new Invalid('联系人', '「联系人:」后面没有填写内容');
+  }
+  if (fields.date !== undefined) {
+    const size = charLength(fields.date);
+    if (size > SHORT_FIELD_LIMIT) throw tooLong('日期', SHORT_FIELD_LIMIT, size);
+    const today = todayIn(env.now, env.timezone);
+    command.date = datedWithin('日期', fields.date, [today, addYears(today, 1)], env);
+  }
+  return command;
+}
+
+const RATING_FIELDS: [keyof TicketRatings, string][] = [['speed', '速度'], ['ability', '能力'], ['attitude', '态度'], ['professional', '专业']];
+
+/**
+ * Four scores 1–5: `5 4 5 5` (in the order 速度 能力 态度 专业), also `5,4,5,5`, `5分`, or labelled
+ * `速度:5 能力4 …` in any order.
+ */
+function ratings(tail: string): TicketRatings {
+  const tokens = tail.split(/[\s,，、;；/]+/).filter(Boolean);
+  const labelled = new Map<string, string>();
+  const plain: string[] = [];
+  for (const token of tokens) {
+    const m = /^(速度|能力|态度|专业)[:：=]?(.*)$/.exec(token);
+    if (!m) {
+      plain.push(token);
+      continue;
+    }
+    if (labelled.has(m[1]!)) throw new Invalid(m[1]!, `「${m[1]}」写了两次，请只写一次`);
+    labelled.set(m[1]!, m[2]!);
+  }
+  if (labelled.size && plain.length) throw new Invalid('评分', `请都写成「速度:5」的样子，或只写四个分数（依次为 速度 能力 态度 专业），「${quote(plain[0]!)}」不知是哪一项`);
+  if (!labelled.size && plain.length > 4) throw new Invalid('评分', `评分只有四项（速度 能力 态度 专业），现在有 ${plain.length} 个分数`);
+  const out = {} as TicketRatings;
+  RATING_FIELDS.forEach(([key, label], i) => {
+    const raw = labelled.size ? labelled.get(label) : plain[i];
+    if (raw === undefined || raw === '') throw new Invalid(label, `缺少「${label}」评分（四个分数依次为 速度 能力 态度 专业，各 1–5 分）`);
+    const v = raw.replace(/分$/, '');
+    if (!/^[1-5]$/.test(v)) throw new Invalid(label, `「${label}」应为 1–5 的整数，现在是「${quote(raw)}」`);
+    out[key] = Number(v);
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,7 +655,10 @@ function exampleFor(name: CommandName, rest: string, field?: FieldKey): string {
   const base = exampleOf(name);
   const head = CONTRACT_NO_HEAD.exec(rest);
   const typedNo = head ? normalizeContractNo(head[0]) : null;
-  const withNo = typedNo && name !== 'follow_up' ? base.replace('HT-2026-0001', typedNo) : base;
+  const ticket = TICKET_NO_HEAD.exec(rest);
+  const typedTicket = ticket ? normalizeTicketNo(ticket[0]) : null;
+  const withContract = typedNo && name !== 'follow_up' ? base.replace('HT-2026-0001', typedNo) : base;
+  const withNo = typedTicket ? withContract.replace('FW-2026-0001', typedTicket) : withContract;
   if (!field) return withNo;
   if (name === 'edit') return `修改 ${typedNo ?? 'HT-2026-0001'} ${FIELD_EXAMPLE[field]}`;
   const key = FIELD_EXAMPLE[field].split(':')[0]!;

@@ -8,6 +8,7 @@ import { DirectoryMemberEntity } from './directory-member.entity';
 import { FollowUpEntity } from './follow-up.entity';
 import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
 import { PersonEntity, PersonIdentityEntity } from './person.entity';
+import { ServiceTicketEntity } from './service-ticket.entity';
 import { SpentSignatureEntity } from './spent-signature.entity';
 
 export {
@@ -26,6 +27,7 @@ export {
   PersonEntity,
   PersonIdentityEntity,
   SequenceEntity,
+  ServiceTicketEntity,
   SpentSignatureEntity,
 };
 
@@ -46,4 +48,5 @@ export const ENTITIES = [
   CardDeliveryEntity,
   SpentSignatureEntity,
   DirectoryMemberEntity,
+  ServiceTicketEntity,
 ];

@@ -43,6 +43,7 @@ import { insertRows, updateIntegersById } from './bulk';
 import { nameKeys } from './customer-names';
 import { columnList, dialectOf, execute, hydrate, selectRows, updateRows } from './rows';
 import { createReportRepository } from './reports';
+import { createServiceTicketRepository } from './service-tickets';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -357,6 +358,7 @@ export function createRepositories(): Repositories {
       },
       status: (tx, now) => outboxStatus(tx, now),
     },
+    serviceTickets: createServiceTicketRepository(),
   };
 }
 

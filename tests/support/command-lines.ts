@@ -8,13 +8,14 @@ export const KEYWORDS = [
   '帮助', 'help', '?', '？', '新建客户', 'new customer', '客户', 'customer', '新建合同', 'new contract', '修改', 'edit',
   '提交', 'submit', '取消', 'cancel', '同意', 'approve', '驳回', 'reject', '转交', 'transfer', '催办', 'urge', '撤回',
   'withdraw', '待办', 'todo', '我的合同', 'my contracts', '发送状态', 'outbox', '合同', 'contract', '签订', 'signed',
-  'sign', '跟进', 'follow-up', 'followup',
+  'sign', '跟进', 'follow-up', 'followup', '报修', 'service', '受理', 'ack', '响应', 'respond', '解决', 'resolve', '评价', 'rate',
+  '异议', 'objection', '回访', 'callback', '工单', 'ticket',
 ];
 
 export const FIELD_KEYS = [
   '客户', 'customer', '金额', 'amount', '类型', 'type', '标题', 'title', '风险', 'risk', '开始', 'start', '结束', 'end',
   '付款', 'payment', '续约', 'auto_renew', '名称', 'name', '等级', 'tier', '别名', 'aliases', '确认', 'confirm', '方式',
-  'method', '下次', 'next', '合同', 'contract',
+  'method', '下次', 'next', '合同', 'contract', '联系人', 'contact', '日期', 'date',
 ];
 
 export const PROPERTY_WORDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', '__defineGetter__', 'isPrototypeOf'];
@@ -36,7 +37,7 @@ const TYPICAL = [
   '华东日报社', '华东日报', 'KH-000001', 'kh1', '50万', '1.2亿', '销售', '服务', '采购合同', '其他', '低', '中', '高风险', 'A', 'b',
   'C级', '是', '否', 'yes', '电话', '拜访', 'visit', '2027-01-01', '2026/12/1', '12月1日', '明天', '下周一', '周五', '3天后',
   '1900-01-01', '9999-12-31', '0000-00-00', '2026-02-30', '99999天后', 'HT-2026-0001', 'HT-2026-0002', 'ht20260001', '李四',
-  '王五', 'wangwu', '@王五', 'wecom:QianQi', '钱七', '张三', 'zhangsan',
+  '王五', 'wangwu', '@王五', 'wecom:QianQi', '钱七', '张三', 'zhangsan', 'FW-2026-0001', 'fw20260001', '紧急', '一般', '巡检', '5', '6',
 ];
 
 const MARKUP = ['\n- **金额**：¥1,000.00', '<font color="info">已同意</font>', '[详情](http://evil.example)', '@all', '<@lisi>', '`', '|', '"', "'", '\\'];

@@ -1,6 +1,6 @@
 import type { Command, ParseOutcome } from '../../../handlers/commands/command';
 import { HELP_COMMANDS } from '../../../handlers/commands/help';
-import { normalizeContractNo, parseCommand } from '../../../handlers/commands/parse';
+import { normalizeContractNo, normalizeTicketNo, parseCommand } from '../../../handlers/commands/parse';
 
 // Monday 2026-11-23, 10:00 in Shanghai.
 const env = { now: new Date('2026-11-23T02:00:00Z'), timezone: 'Asia/Shanghai' };
@@ -61,6 +61,18 @@ describe('every command, Chinese and English', () => {
     ['报表 2026Q3', 'report 2026q3', { name: 'report', period: Q3 }],
     ['导出 台账', 'export ledger', { name: 'export', what: 'ledger' }],
     ['导出 报表 2026年第3季度', 'export report 2026Q3', { name: 'export', what: 'report', period: Q3 }],
+    [`报修 ${NO} 紧急 生产线设备停机 联系人:张三`, `service ${NO} urgent 生产线设备停机 contact:张三`, {
+      name: 'service', contractNo: NO, priority: 'urgent', description: '生产线设备停机', contact: '张三',
+    }],
+    ['受理 FW-2026-0001', 'ack FW-2026-0001', { name: 'ack', ticketNo: 'FW-2026-0001' }],
+    ['响应 FW-2026-0001 已远程排查', 'respond FW-2026-0001 已远程排查', { name: 'respond', ticketNo: 'FW-2026-0001', note: '已远程排查' }],
+    ['解决 FW-2026-0001 更换主板', 'resolve FW-2026-0001 更换主板', { name: 'resolve', target: { kind: 'ticket', ticketNo: 'FW-2026-0001' }, note: '更换主板' }],
+    ['评价 FW-2026-0001 5 4 5 5', 'rate FW-2026-0001 5 4 5 5', {
+      name: 'rate', ticketNo: 'FW-2026-0001', ratings: { speed: 5, ability: 4, attitude: 5, professional: 5 },
+    }],
+    ['异议 FW-2026-0001 设备仍有异响', 'objection FW-2026-0001 设备仍有异响', { name: 'objection', ticketNo: 'FW-2026-0001', content: '设备仍有异响' }],
+    ['回访 FW-2026-0001', 'callback FW-2026-0001', { name: 'callback', ticketNo: 'FW-2026-0001' }],
+    ['工单 FW-2026-0001', 'ticket FW-2026-0001', { name: 'ticket', ticketNo: 'FW-2026-0001' }],
   ];
 
   it.each(cases)('%s  ≡  %s', (zh, en, expected) => {
@@ -225,6 +237,28 @@ describe('contract numbers', () => {
       expect(r.message).toContain(typed);
       expectUsefulInvalid(r);
     }
+  });
+});
+
+describe('ticket numbers', () => {
+  it.each([['FW-2026-0001', 'FW-2026-0001'], ['fw20260001', 'FW-2026-0001'], ['FW-2026-1', 'FW-2026-0001'], ['Fw2027-345', 'FW-2027-0345']])('%s → %s', (typed, canonical) => {
+    expect(normalizeTicketNo(typed)).toBe(canonical);
+    expect(command(`工单 ${typed}`)).toEqual({ name: 'ticket', ticketNo: canonical });
+  });
+
+  it.each(['FW-26-1', 'FW-2026-00001', 'FW-2026-0000', 'HT-2026-0001', 'FW-2026-0001a', '一号'])('rejects %s', (typed) => {
+    expect(normalizeTicketNo(typed)).toBeNull();
+    for (const kw of ['受理', '响应', '评价', '异议', '回访', '工单']) {
+      const r = invalid(`${kw} ${typed} 5 5 5 5`);
+      expect(r.field).toBe('工单号');
+      expectUsefulInvalid(r);
+    }
+    // 解决 reads the prefix first: anything but FW- is not something it can resolve (yet).
+    expect(invalid(`解决 ${typed}`).field).toBe(typed.startsWith('FW') ? '工单号' : '编号');
+  });
+
+  it('keeps the ticket number the user typed in the example', () => {
+    expect(invalid('评价 fw20260007 5 5').example).toBe('评价 FW-2026-0007 5 4 5 5');
   });
 });
 

@@ -1,0 +1,70 @@
+// The service-ticket repository of handlers/ports.ts on TypeORM.
+
+import { And, LessThan, LessThanOrEqual, MoreThan, MoreThanOrEqual, Not, IsNull } from 'typeorm';
+import type { NewServiceTicket, ServiceTicketRecord, ServiceTicketRepository, TicketRatings } from '../../handlers/ports';
+import { ServiceTicketEntity } from '../entities';
+import { managerOf } from '../unit-of-work';
+
+type Patch = Partial<Omit<ServiceTicketRecord, 'id' | 'number' | 'version'>>;
+
+function toRecord(e: ServiceTicketEntity): ServiceTicketRecord {
+  const { ratingSpeed, ratingAbility, ratingAttitude, ratingProfessional, ...rest } = e;
+  const ratings: TicketRatings | null =
+    ratingSpeed === null ? null : { speed: ratingSpeed, ability: ratingAbility!, attitude: ratingAttitude!, professional: ratingProfessional! };
+  return { ...(rest as unknown as Omit<ServiceTicketRecord, 'ratings'>), ratings };
+}
+
+function toColumns(patch: Patch): Partial<ServiceTicketEntity> {
+  const { ratings, ...rest } = patch;
+  const out = { ...rest } as Partial<ServiceTicketEntity>;
+  if (ratings !== undefined) {
+    out.ratingSpeed = ratings?.speed ?? null;
+    out.ratingAbility = ratings?.ability ?? null;
+    out.ratingAttitude = ratings?.attitude ?? null;
+    out.ratingProfessional = ratings?.professional ?? null;
+  }
+  return out;
+}
+
+export function createServiceTicketRepository(): ServiceTicketRepository {
+  return {
+    async insert(tx, number, t: NewServiceTicket) {
+      const em = managerOf(tx);
+      const result = await em.insert(ServiceTicketEntity, { ...toColumns(t), number, version: 1 } as never);
+      const id = result.identifiers[0]?.id as number;
+      return toRecord(await em.findOneByOrFail(ServiceTicketEntity, { id }));
+    },
+    async findByNumber(tx, number) {
+      const e = await managerOf(tx).findOneBy(ServiceTicketEntity, { number });
+      return e ? toRecord(e) : null;
+    },
+    async update(tx, id, version, patch) {
+      const result = await managerOf(tx).update(ServiceTicketEntity, { id, version }, { ...toColumns(patch), version: version + 1 } as never);
+      return (result.affected ?? 0) === 1;
+    },
+    async listCheckDue(tx, now, afterId, limit) {
+      const rows = await managerOf(tx).find(ServiceTicketEntity, {
+        where: { nextCheckAt: And(Not(IsNull()), LessThanOrEqual(now)) as never, id: MoreThan(afterId) },
+        order: { id: 'ASC' },
+        take: limit,
+      });
+      return rows.map(toRecord);
+    },
+    async listOpenedBetween(tx, from, to, afterId, limit) {
+      const rows = await managerOf(tx).find(ServiceTicketEntity, {
+        where: { openedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId) },
+        order: { id: 'ASC' },
+        take: limit,
+      });
+      return rows.map(toRecord);
+    },
+    async listRatedBetween(tx, from, to, afterId, limit) {
+      const rows = await managerOf(tx).find(ServiceTicketEntity, {
+        where: { ratedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId) },
+        order: { id: 'ASC' },
+        take: limit,
+      });
+      return rows.map(toRecord);
+    },
+  };
+}
