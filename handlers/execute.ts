@@ -11,6 +11,9 @@ import { cancelDraft, contractDetails, editContract, myContracts, newContract, s
 import { customerProfile, newCustomer } from './customers';
 import type { Ctx, Deps } from './context';
 import { logFollowUp } from './follow-ups';
+import { addMilestone, completeMilestone, delayMilestone } from './milestones';
+import { addPaymentNode, recordReceipt } from './payments';
+import { raiseProblem, resolveNumbered } from './problems';
 import type { CardAction, View } from './ports';
 import { text } from './views';
 
@@ -52,6 +55,20 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
       return logFollowUp(deps, ctx, command);
     case 'outbox_status':
       return outboxStatus(deps, ctx);
+    case 'milestone':
+      return addMilestone(deps, ctx, command);
+    case 'milestone_done':
+      return completeMilestone(deps, ctx, command);
+    case 'milestone_delay':
+      return delayMilestone(deps, ctx, command);
+    case 'payment_node':
+      return addPaymentNode(deps, ctx, command);
+    case 'receipt':
+      return recordReceipt(deps, ctx, command);
+    case 'problem':
+      return raiseProblem(deps, ctx, command);
+    case 'resolve':
+      return resolveNumbered(deps, ctx, command);
   }
 }
 

@@ -37,7 +37,16 @@ export type Command =
   | { name: 'my_contracts' }
   | { name: 'outbox_status' }
   | { name: 'signed'; contractNo: string; date?: IsoDate }
-  | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string };
+  | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string }
+  /** `milestone` is a name or the milestone's position in the plan (`2`). */
+  | { name: 'milestone'; contractNo: string; milestone: string; planned: IsoDate; responsible?: string }
+  | { name: 'milestone_done'; contractNo: string; milestone: string; date?: IsoDate }
+  | { name: 'milestone_delay'; contractNo: string; milestone: string; newDate: IsoDate; reason: string }
+  | { name: 'payment_node'; contractNo: string; date: IsoDate; amountFen: number; label?: string }
+  | { name: 'receipt'; contractNo: string; amountFen: number; date?: IsoDate }
+  | { name: 'problem'; contractNo: string; description: string; impact?: string; responsible?: string }
+  /** 解决 <编号>: the number's prefix picks the use-case (WT- a fulfilment problem). */
+  | { name: 'resolve'; number: string; note: string };
 
 export type CommandName = Command['name'];
 

@@ -20,6 +20,15 @@ export const FIELD_LIMITS = {
   内容: 2000,
   /** a person's name (person.name varchar(100)), id or identity */
   转交人: 100,
+  负责人: 100,
+  /** milestone.name varchar(50) */
+  里程碑: 50,
+  /** payment_node.label varchar(100) */
+  节点说明: 100,
+  /** fulfilment_problem.description text, impact varchar(200), resolution text */
+  描述: 2000,
+  影响: 200,
+  说明: 1000,
 } as const;
 
 export type LimitedField = keyof typeof FIELD_LIMITS;

@@ -5,6 +5,7 @@ import { ContractEntity, ContractVersionEntity } from './contract.entity';
 import { CustomerEntity } from './customer.entity';
 import { CustomerNameEntity } from './customer-name.entity';
 import { FollowUpEntity } from './follow-up.entity';
+import { MilestoneEntity, PaymentNodeEntity, PaymentReceiptEntity, ProblemEntity } from './fulfilment.entity';
 import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
 import { PersonEntity, PersonIdentityEntity } from './person.entity';
 import { SpentSignatureEntity } from './spent-signature.entity';
@@ -19,6 +20,10 @@ export {
   CustomerNameEntity,
   FollowUpEntity,
   InboxEntity,
+  MilestoneEntity,
+  PaymentNodeEntity,
+  PaymentReceiptEntity,
+  ProblemEntity,
   JobLeaseEntity,
   OutboxEntity,
   PersonEntity,
@@ -43,4 +48,8 @@ export const ENTITIES = [
   JobLeaseEntity,
   CardDeliveryEntity,
   SpentSignatureEntity,
+  MilestoneEntity,
+  PaymentNodeEntity,
+  PaymentReceiptEntity,
+  ProblemEntity,
 ];

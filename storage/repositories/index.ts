@@ -40,6 +40,7 @@ import {
 import { managerOf } from '../unit-of-work';
 import { insertRows, updateIntegersById } from './bulk';
 import { nameKeys } from './customer-names';
+import { createFulfilmentRepositories } from './fulfilment';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -68,6 +69,7 @@ const outboxRow = (m: OutgoingMessage, now: Date) => [
 
 export function createRepositories(): Repositories {
   return {
+    ...createFulfilmentRepositories(),
     sequences: {
       async next(tx, name) {
         const em = managerOf(tx);
