@@ -4,8 +4,8 @@
 //   owner; from n > alert_channel_after also the group channel);
 // - payment nodes past their planned date and not received (the owner and finance, every interval;
 //   the channel after M reminders);
-// - problems past their deadline (the responsible person every interval hours; from n > N the
-//   owner's manager; from n > M the channel).
+// - problems past their deadline (the responsible person at the deadline, then every interval of
+//   working hours; from n > N also the owner's manager; from n > M the channel).
 // Every message has a key made of the subject, its date and the reminder number, so runs after a
 // pause catch up with one message each, and two instances send each once. The outbox holds messages
 // to people in quiet hours.
@@ -108,11 +108,6 @@ export async function paymentAlerts(deps: Deps, ctx: Ctx): Promise<number> {
   return enqueue(deps, ctx, messages);
 }
 
-/** Working or natural hours past a problem's deadline, as its deadline was counted. */
-function hoursLate(deps: Deps, deadline: Date, now: Date): number {
-  return fulfilmentPolicy(deps).problems.workingHours ? deps.calendar.workingHoursBetween(deadline, now) : (now.getTime() - deadline.getTime()) / 3_600_000;
-}
-
 export async function problemAlerts(deps: Deps, ctx: Ctx): Promise<number> {
   const policy = fulfilmentPolicy(deps);
   const { overdue } = policy.problems;
@@ -120,8 +115,9 @@ export async function problemAlerts(deps: Deps, ctx: Ctx): Promise<number> {
   const messages: OutgoingMessage[] = [];
   for await (const p of paged((after) => deps.repos.problems.listOpenOverdue(ctx.tx, ctx.now, after, JOB_BATCH))) {
     const c = p.contract;
-    // The first reminder at the deadline, then one every interval.
-    const n = 1 + Math.floor(hoursLate(deps, p.deadlineAt, ctx.now) / overdue.interval + 1e-9);
+    // The first reminder at the deadline (held by the outbox until working time if it passes at
+    // night), then one every interval of working hours: nothing piles up overnight.
+    const n = 1 + Math.floor(deps.calendar.workingHoursBetween(p.deadlineAt, ctx.now) / overdue.interval + 1e-9);
     const what = `履约问题 ${p.number}（合同 ${c.number}「${c.title}」）已于 ${formatDateTime(p.deadlineAt, tz)} 超过解决期限`;
     messages.push({
       dedupeKey: `problem-overdue:${p.id}:${n}`,
