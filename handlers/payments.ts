@@ -112,7 +112,7 @@ export async function recordReceipt(deps: Deps, ctx: Ctx, input: { contractNo: s
   // The guard: one conditional update of the contract's total. Nothing else is written before it.
   const total = await deps.repos.payments.addReceived(ctx.tx, contract.id, input.amountFen);
   if (total === null) {
-    const received = await deps.repos.payments.receivedOf(ctx.tx, contract.id);
+    const received = await deps.repos.payments.receivedOf(ctx.tx, contract.id, { latest: true });
     throw new AppError(
       'invalid_input',
       `回款未登记：登记后累计回款 ${formatFen(received + input.amountFen)} 将超过合同金额 ${formatFen(contract.amountFen)}。` +

@@ -491,7 +491,8 @@ export interface Repositories {
      * null when it would exceed the amount.
      */
     addReceived(tx: Tx, contractId: number, amountFen: number): Promise<number | null>;
-    receivedOf(tx: Tx, contractId: number): Promise<number>;
+    /** The contract's received total; `latest`: as last committed (a locking read), not the transaction's snapshot. */
+    receivedOf(tx: Tx, contractId: number, options?: { latest?: boolean }): Promise<number>;
     insertReceipt(tx: Tx, r: Omit<PaymentReceiptRecord, 'id'>): Promise<PaymentReceiptRecord>;
     listReceipts(tx: Tx, contractId: number): Promise<PaymentReceiptRecord[]>;
     /** Nodes planned before `today` not fully received, of contracts in these states, by id after `afterId`. */

@@ -86,9 +86,14 @@ export function createFulfilmentRepositories(): Pick<Repositories, 'milestones' 
         const row = await em.findOne(ContractEntity, { select: { id: true, receivedFen: true }, where: { id: contractId } });
         return row ? row.receivedFen : null;
       },
-      async receivedOf(tx, contractId) {
-        const row = await managerOf(tx).findOne(ContractEntity, { select: { id: true, receivedFen: true }, where: { id: contractId } });
-        return row?.receivedFen ?? 0;
+      async receivedOf(tx, contractId, options = {}) {
+        const em = managerOf(tx);
+        const q = em.createQueryBuilder(ContractEntity, 'c').select(['c.id', 'c.receivedFen']).where('c.id = :id', { id: contractId });
+        // A locking read sees the latest committed total: after a refused receipt, MySQL's repeatable-read
+        // snapshot would still show the total as it was when the transaction began. FOR UPDATE, because
+        // MariaDB has no FOR SHARE; SQLite runs one writer at a time and has no such lock.
+        if (options.latest && em.connection.options.type !== 'better-sqlite3') q.setLock('pessimistic_write');
+        return (await q.getOne())?.receivedFen ?? 0;
       },
       insertReceipt: async (tx, r) => {
         const em = managerOf(tx);
