@@ -29,6 +29,7 @@ export const HELP_COMMANDS: CommandHelp[] = [
   { name: 'my_contracts', keyword: '我的合同', alias: 'my contracts', usage: '我的合同', example: '我的合同', summary: '我的合同（按状态）' },
   { name: 'outbox_status', keyword: '发送状态', alias: 'outbox', usage: '发送状态', example: '发送状态', summary: '消息发送状态（管理员）' },
   { name: 'signed', keyword: '签订', alias: 'signed', usage: '签订 <合同号> [日期]', example: '签订 HT-2026-0001 2026-11-20', summary: '登记签订' },
+  { name: 'follow_up', keyword: '跟进', alias: 'follow-up', usage: '跟进 <客户> <内容> [方式:电话/拜访/微信/邮件/会议] [下次:<日期>] [合同:<合同号>]', example: '跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', summary: '记录客户跟进' },
   { name: 'milestone', keyword: '里程碑', alias: 'milestone', usage: '里程碑 <合同号> <名称> 计划:<日期> [负责人:…]', example: '里程碑 HT-2026-0001 设备安装调试 计划:2027-03-15 负责人:吴九', summary: '添加履约里程碑' },
   { name: 'milestone_done', keyword: '完成', alias: 'done', usage: '完成 <合同号> <里程碑名称或序号> [日期]', example: '完成 HT-2026-0001 原材料采购完成', summary: '里程碑完成' },
   { name: 'milestone_delay', keyword: '延期', alias: 'delay', usage: '延期 <合同号> <里程碑名称或序号> <新日期> <原因>', example: '延期 HT-2026-0001 出厂检验合格 2027-04-30 供应商芯片缺货', summary: '里程碑延期（须写原因）' },
@@ -36,7 +37,6 @@ export const HELP_COMMANDS: CommandHelp[] = [
   { name: 'receipt', keyword: '回款', alias: 'payment', usage: '回款 <合同号> <金额> [日期]', example: '回款 HT-2026-0001 15万 2027-04-02', summary: '登记回款' },
   { name: 'problem', keyword: '问题', alias: 'issue', usage: '问题 <合同号> <描述> [影响:…] [负责人:…]', example: '问题 HT-2026-0001 现场设备无法开机 影响:客户停产', summary: '登记履约问题' },
   { name: 'resolve', keyword: '解决', alias: 'resolve', usage: '解决 <编号> <说明>', example: '解决 WT-2026-0001 已更换主板，设备恢复运行', summary: '登记问题已解决' },
-  { name: 'follow_up', keyword: '跟进', alias: 'follow-up', usage: '跟进 <客户> <内容> [方式:电话/拜访/微信/邮件/会议] [下次:<日期>] [合同:<合同号>]', example: '跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', summary: '记录客户跟进' },
 ];
 
 export function helpText(): string {

@@ -328,6 +328,13 @@ function milestoneName(value: string): string {
   return v;
 }
 
+/** An amount given by position (回款 <合同号> <金额>): the example is the command's own, not 金额:…. */
+function positionalAmount(value: string): number {
+  const r = parseAmountToFen(value);
+  if (!r.ok) throw new Invalid('金额', r.reason);
+  return r.value;
+}
+
 /** A value of a fixed form (date, amount) given by position: short, or a mistake. */
 function shortValue(field: string, value: string): string {
   const size = charLength(value);
@@ -516,8 +523,8 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
     }
     case 'milestone_delay': {
       const { contractNo, tail } = contractHead(rest);
-      const m = /^(\S+)\s*(\S*)\s*([\s\S]*)$/.exec(tail)!;
-      const milestone = milestoneName(m[1] ?? '');
+      const m = /^(\S*)\s*(\S*)\s*([\s\S]*)$/.exec(tail)!;
+      const milestone = milestoneName(m[1]!);
       if (!m[2]) throw new Invalid('新日期', '缺少延期后的「新日期」，写在里程碑名称后面');
       const newDate = datedWithin('新日期', shortValue('新日期', m[2]), dateRange('contract', env), env);
       const reason = paragraphs('原因', m[3]!);
@@ -530,7 +537,7 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       if (!m[1]) throw new Invalid('计划日期', '缺少付款节点的「计划日期」');
       const date = datedWithin('计划日期', shortValue('计划日期', m[1]), dateRange('contract', env), env);
       if (!m[2]) throw new Invalid('金额', '缺少付款节点的「金额」，写在计划日期后面');
-      const amountFen = amount(shortValue('金额', m[2]));
+      const amountFen = positionalAmount(shortValue('金额', m[2]));
       const label = line('节点说明', m[3]!);
       return label ? { name, contractNo, date, amountFen, label } : { name, contractNo, date, amountFen };
     }
@@ -538,7 +545,7 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       const { contractNo, tail } = contractHead(rest);
       const [value, when, ...extra] = tail.split(/\s+/).filter(Boolean);
       if (!value) throw new Invalid('金额', '缺少回款「金额」');
-      const amountFen = amount(shortValue('金额', value));
+      const amountFen = positionalAmount(shortValue('金额', value));
       if (extra.length) throw new Invalid('日期', `「${quote(extra.join(' '))}」多余：金额后面只可写回款日期`);
       if (when === undefined) return { name, contractNo, amountFen };
       return { name, contractNo, amountFen, date: datedWithin('回款日期', shortValue('日期', when), dateRange('signed', env), env) };

@@ -8,6 +8,7 @@ describe('HELP_COMMANDS', () => {
   it('lists the commands in product.md §4 order (取消 beside 提交, the admin\'s 发送状态 after 我的合同), each once', () => {
     expect(HELP_COMMANDS.map((h) => h.keyword)).toEqual([
       '帮助', '新建客户', '客户', '新建合同', '修改', '提交', '取消', '同意', '驳回', '转交', '催办', '撤回', '待办', '合同', '我的合同', '发送状态', '签订', '跟进',
+      '里程碑', '完成', '延期', '付款节点', '回款', '问题', '解决',
     ]);
   });
 

@@ -54,6 +54,14 @@ describe('every command, Chinese and English', () => {
     ['跟进 华东日报社 电话沟通续约 方式:电话 下次:下周一', 'follow-up 华东日报社 电话沟通续约 method:phone next:下周一', {
       name: 'follow_up', customer: '华东日报社', content: '电话沟通续约', method: '电话', next: '2026-11-30',
     }],
+    // The fulfilment commands (more in fulfilment-parse.test.ts).
+    [`里程碑 ${NO} 安装 计划:2027-03-15`, `milestone ${NO} 安装 plan:2027-03-15`, { name: 'milestone', contractNo: NO, milestone: '安装', planned: '2027-03-15' }],
+    [`完成 ${NO} 安装`, `done ${NO} 安装`, { name: 'milestone_done', contractNo: NO, milestone: '安装' }],
+    [`延期 ${NO} 安装 2027-04-30 缺货`, `delay ${NO} 安装 2027-04-30 缺货`, { name: 'milestone_delay', contractNo: NO, milestone: '安装', newDate: '2027-04-30', reason: '缺货' }],
+    [`付款节点 ${NO} 2027-03-31 15万`, `payment node ${NO} 2027-03-31 15万`, { name: 'payment_node', contractNo: NO, date: '2027-03-31', amountFen: 15_000_000 }],
+    [`回款 ${NO} 15万`, `payment ${NO} 15万`, { name: 'receipt', contractNo: NO, amountFen: 15_000_000 }],
+    [`问题 ${NO} 无法开机`, `issue ${NO} 无法开机`, { name: 'problem', contractNo: NO, description: '无法开机' }],
+    ['解决 WT-2026-0001 好了', 'resolve WT-2026-0001 好了', { name: 'resolve', number: 'WT-2026-0001', note: '好了' }],
   ];
 
   it.each(cases)('%s  ≡  %s', (zh, en, expected) => {
