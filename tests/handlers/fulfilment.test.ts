@@ -195,7 +195,7 @@ describe('fulfilment problems', () => {
   it('escapes hostile text in the channel alert on both platforms', async () => {
     const no = await signedContract(h, '', '30万', 'X [详情](http://evil.example/x) <font color="info">已同意</font>');
     await h.say('zhangsan', `问题 ${no} ${ATTACK_TITLE}`);
-    h.clock.advanceHours(40); // past the deadline and two 4-hour intervals: the channel is alerted
+    h.clock.advanceHours(72); // Thursday: 15 working hours past the deadline, the 4th reminder alerts the channel
     await h.app.uow.run((tx) => problemAlerts(h.app.deps, { tx, actor: SYSTEM, now: h.clock.now(), platform: 'system' }));
     const alert = (await rows("SELECT views FROM outbox WHERE dedupe_key LIKE 'problem-overdue-alert:%'"))[0];
     expect(alert).toBeDefined();
