@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableColumn, TableColumnOptions, TableForeignKey, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner, Table, TableColumnOptions, TableForeignKey, TableIndex } from 'typeorm';
 
 // After signing (issue 10): milestones, payment nodes and receipts, fulfilment problems, and the
 // contract's received total (kept on the contract row so that one conditional UPDATE refuses a
@@ -60,13 +60,18 @@ const tables = (): Table[] => [
 export class Fulfilment17645300000000 implements MigrationInterface {
   name = 'Fulfilment17645300000000';
 
+  // Plain ALTER TABLE on every database: TypeORM's addColumn/dropColumn rebuild a SQLite table (copy,
+  // drop, rename), and dropping `contract` fails its foreign keys once other tables reference its rows.
+  // SQLite adds and (from 3.35) drops a column in place.
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn('contract', new TableColumn({ name: 'received_fen', type: 'bigint', isNullable: false, default: 0 }));
+    const q = (name: string) => queryRunner.connection.driver.escape(name);
+    await queryRunner.query(`ALTER TABLE ${q('contract')} ADD COLUMN ${q('received_fen')} BIGINT NOT NULL DEFAULT 0`);
     for (const table of tables()) await queryRunner.createTable(table);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    const q = (name: string) => queryRunner.connection.driver.escape(name);
     for (const table of tables().reverse()) await queryRunner.dropTable(table.name);
-    await queryRunner.dropColumn('contract', 'received_fen');
+    await queryRunner.query(`ALTER TABLE ${q('contract')} DROP COLUMN ${q('received_fen')}`);
   }
 }
