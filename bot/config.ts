@@ -22,6 +22,7 @@ import {
 import type { NoticePolicy, ReminderPolicy, ServicePolicy, WorkflowPolicy } from '../handlers/ports';
 import type { ReportPolicy } from '../handlers/reports';
 import type { DownloadLinkSettings } from './download-links';
+import { DEFAULT_MILESTONE_TEMPLATES, MAX_MILESTONES, MILESTONE_NAME_LIMIT, type FulfilmentPolicy } from '../handlers/domain/fulfilment';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -203,6 +204,25 @@ const channelSchema = z.strictObject({
   dingtalk_secret: z.string().optional(),
 });
 
+// A milestone of a template: `days` after signing, or at a fraction of the term (`term: 0.5` or "50%").
+const termFraction = z.preprocess(
+  (v) => (typeof v === 'string' && /^\d+(\.\d+)?%$/.test(v.trim()) ? Number(v.trim().slice(0, -1)) / 100 : v),
+  z.number().gt(0, 'expected a fraction of the term above 0 (e.g. 0.5 or "50%")').max(1, 'expected a fraction of the term up to 1 (100%)'),
+);
+const milestoneName = z
+  .string()
+  .refine((n) => cleanLine(n).length > 0 && !/\s/.test(cleanLine(n)), 'expected a milestone name without spaces')
+  .refine((n) => charLength(cleanLine(n)) <= MILESTONE_NAME_LIMIT, `expected a milestone name of at most ${MILESTONE_NAME_LIMIT} characters`)
+  .refine((n) => !/^\d+$/.test(cleanLine(n)), 'expected a name that is not only digits (a number names a milestone by position)');
+const milestoneItemSchema = z.union([
+  z.strictObject({ name: milestoneName, days: z.number().int().min(0, 'expected days ≥ 0 after signing').max(3650) }),
+  z.strictObject({ name: milestoneName, term: termFraction }),
+], { error: 'expected { name, days } (days after signing) or { name, term } (fraction of the contract term, e.g. 0.5 or "50%")' });
+const milestoneTemplate = z
+  .array(milestoneItemSchema)
+  .max(MAX_MILESTONES, `expected at most ${MAX_MILESTONES} milestones`)
+  .refine((items) => new Set(items.map((i) => cleanLine(i.name))).size === items.length, 'expected each milestone name once');
+
 const policySchema = z.strictObject({
   timezone: z.string().default('Asia/Shanghai'),
   people: z.array(personSchema).min(1, 'expected at least one person'),
@@ -267,6 +287,39 @@ const policySchema = z.strictObject({
     .strictObject({
       expiry_notice_days: z.array(z.number().int().positive()).default([30, 7]),
       renewal_objection_days: z.number().int().min(0).default(30),
+    })
+    .prefault({}),
+  milestones: z
+    .strictObject({
+      templates: z.partialRecord(z.enum(CONTRACT_TYPES), milestoneTemplate).default(DEFAULT_MILESTONE_TEMPLATES),
+      default_term_days: z.number().int().positive().max(3650).default(90),
+      due_soon_days: z.number().int().min(0).max(90).default(3),
+      overdue: z
+        .strictObject({
+          interval_days: z.number().int().positive().default(1),
+          copy_owner_after: z.number().int().min(0).default(2),
+          alert_channel_after: z.number().int().min(0).default(4),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  payments: z
+    .strictObject({
+      overdue_interval_days: z.number().int().positive().default(7),
+      alert_channel_after: z.number().int().min(0).default(2),
+    })
+    .prefault({}),
+  problems: z
+    .strictObject({
+      resolve_hours: hours.default(24),
+      working_hours: z.boolean().default(false),
+      overdue: z
+        .strictObject({
+          interval_hours: hours.default(4),
+          copy_manager_after: z.number().int().min(0).default(1),
+          alert_channel_after: z.number().int().min(0).default(2),
+        })
+        .prefault({}),
     })
     .prefault({}),
   outbox: z
@@ -381,6 +434,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
         C: { followUpDays: raw.customers.tiers.C.follow_up_days },
       },
       defaultTier: raw.customers.default_tier,
+      fulfilment: toFulfilmentPolicy(raw),
     },
     reminders: {
       intervalHours: raw.approval.reminders.interval_hours,
@@ -430,6 +484,35 @@ function toServicePolicy(raw: RawPolicy): ServicePolicy {
     callbackHours: s.callback_hours,
     objectionHours: s.objection_hours,
     channel: raw.alerts.service_breach,
+  };
+}
+
+function toFulfilmentPolicy(raw: RawPolicy): FulfilmentPolicy {
+  const templates = Object.fromEntries(
+    Object.entries(raw.milestones.templates).map(([type, items]) => [type, items!.map((i) => ({ ...i, name: cleanLine(i.name) }))]),
+  ) as FulfilmentPolicy['milestones']['templates'];
+  return {
+    milestones: {
+      templates,
+      defaultTermDays: raw.milestones.default_term_days,
+      dueSoonDays: raw.milestones.due_soon_days,
+      overdue: {
+        interval: raw.milestones.overdue.interval_days,
+        copyAfter: raw.milestones.overdue.copy_owner_after,
+        channelAfter: raw.milestones.overdue.alert_channel_after,
+      },
+    },
+    payments: { overdueIntervalDays: raw.payments.overdue_interval_days, channelAfter: raw.payments.alert_channel_after },
+    problems: {
+      resolveHours: raw.problems.resolve_hours,
+      workingHours: raw.problems.working_hours,
+      overdue: {
+        interval: raw.problems.overdue.interval_hours,
+        copyAfter: raw.problems.overdue.copy_manager_after,
+        channelAfter: raw.problems.overdue.alert_channel_after,
+      },
+    },
+    channels: { milestone: raw.alerts.milestone_overdue, payment: raw.alerts.payment_overdue, problem: raw.alerts.problem_overdue },
   };
 }
 

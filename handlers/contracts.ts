@@ -11,6 +11,7 @@ import { planChain } from './approval-chain';
 import { cancelOpenSteps, openRound, positionLine, tellAsked } from './approval-round';
 import { audit, customerOf, loadContract, notify, requireOwner, toPerson, type Ctx, type Deps } from './context';
 import { findCustomer } from './customers';
+import { fulfilmentPlanLines, fulfilmentSections } from './fulfilment';
 import type { ContractFieldsSnapshot, ContractRecord, View } from './ports';
 import { card, chainLine, contractFields, personWithProxy, previewCard, text } from './views';
 
@@ -221,7 +222,8 @@ export async function signContract(deps: Deps, ctx: Ctx, input: { contractNo: st
       text(`${ctx.actor.name} 已登记合同 ${contract.number} 于 ${date} 签订。`),
     ]);
   }
-  return [text(`已登记 ${contract.number} 于 ${date} 签订，状态：${STATUS_LABEL[status]}。`)];
+  const plan = await fulfilmentPlanLines(deps, ctx, { ...contract, status }, date);
+  return [text([`已登记 ${contract.number} 于 ${date} 签订，状态：${STATUS_LABEL[status]}。`, ...plan].join('\n'))];
 }
 
 const AUDIT_LABEL: Record<string, string> = {
@@ -237,6 +239,13 @@ const AUDIT_LABEL: Record<string, string> = {
   'step.transferred': '转交',
   'step.urged': '催办',
   'contract.approved': '审批通过',
+  'milestone.added': '添加里程碑',
+  'milestone.done': '里程碑完成',
+  'milestone.delayed': '里程碑延期',
+  'payment_node.added': '添加付款节点',
+  'payment.received': '登记回款',
+  'problem.raised': '登记履约问题',
+  'problem.resolved': '履约问题已解决',
 };
 
 export async function contractDetails(deps: Deps, ctx: Ctx, input: { contractNo: string }): Promise<View[]> {
@@ -280,7 +289,7 @@ export async function contractDetails(deps: Deps, ctx: Ctx, input: { contractNo:
         { label: '版本', value: `v${contract.version}` },
         ...(contract.signedDate ? [{ label: '签订', value: contract.signedDate }] : []),
       ],
-      lines,
+      lines: [...(await fulfilmentSections(deps, ctx, contract)), ...lines],
       buttons: [],
     }),
   ];

@@ -13,6 +13,9 @@ import type { Ctx, Deps } from './context';
 import { logFollowUp } from './follow-ups';
 import { exportData, showReport } from './reports';
 import { advanceTicket, callbackTicket, objectTicket, openTicket, rateTicket, ticketDetails } from './service';
+import { addMilestone, completeMilestone, delayMilestone } from './milestones';
+import { addPaymentNode, recordReceipt } from './payments';
+import { raiseProblem, resolveProblem } from './problems';
 import type { CardAction, View } from './ports';
 import { text } from './views';
 
@@ -68,6 +71,8 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
       switch (command.target.kind) {
         case 'ticket':
           return advanceTicket(deps, ctx, { ticketNo: command.target.ticketNo, step: 'resolve', note: command.note });
+        case 'problem':
+          return resolveProblem(deps, ctx, { number: command.target.problemNo, note: command.note ?? '' });
       }
       break;
     case 'callback':
@@ -78,6 +83,18 @@ export async function executeCommand(deps: Deps, ctx: Ctx, command: Command): Pr
       return objectTicket(deps, ctx, command);
     case 'ticket':
       return ticketDetails(deps, ctx, command);
+    case 'milestone':
+      return addMilestone(deps, ctx, command);
+    case 'milestone_done':
+      return completeMilestone(deps, ctx, command);
+    case 'milestone_delay':
+      return delayMilestone(deps, ctx, command);
+    case 'payment_node':
+      return addPaymentNode(deps, ctx, command);
+    case 'receipt':
+      return recordReceipt(deps, ctx, command);
+    case 'problem':
+      return raiseProblem(deps, ctx, command);
   }
 }
 

@@ -14,6 +14,7 @@ import type {
   RoutingRule,
   Tier,
 } from './domain/types';
+import type { FulfilmentPolicy } from './domain/fulfilment';
 
 // ---------------------------------------------------------------------------------------------
 // Time and transactions
@@ -128,6 +129,80 @@ export interface FollowUpRecord {
   at: Date;
   nextDue: IsoDate;
 }
+
+export type MilestoneStatus = 'open' | 'done';
+
+/** A 延期: from which planned date to which, why, by whom. */
+export interface MilestoneDelay {
+  from: IsoDate;
+  to: IsoDate;
+  reason: string;
+  by: string;
+  at: string;
+}
+
+export interface MilestoneRecord {
+  id: number;
+  contractId: number;
+  /** Position in the contract's plan (1, 2, …); a milestone can be named by it. */
+  seq: number;
+  name: string;
+  responsibleId: string;
+  /** The current plan; `originalDate` is the first plan, which delays are measured against. */
+  plannedDate: IsoDate;
+  originalDate: IsoDate;
+  status: MilestoneStatus;
+  doneDate: IsoDate | null;
+  delays: MilestoneDelay[];
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface PaymentNodeRecord {
+  id: number;
+  contractId: number;
+  seq: number;
+  plannedDate: IsoDate;
+  amountFen: number;
+  /** What of the contract's receipts is allocated to this node (oldest node first). */
+  receivedFen: number;
+  label: string;
+  /** 'terms': from the contract's 付款 at signing; 'manual': added by 付款节点. */
+  source: 'terms' | 'manual';
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface PaymentReceiptRecord {
+  id: number;
+  contractId: number;
+  amountFen: number;
+  receivedDate: IsoDate;
+  recordedBy: string;
+  recordedAt: Date;
+}
+
+export type ProblemStatus = 'open' | 'resolved';
+
+export interface ProblemRecord {
+  id: number;
+  /** WT-<year>-<4-digit sequence>. */
+  number: string;
+  contractId: number;
+  description: string;
+  impact: string | null;
+  raisedBy: string;
+  responsibleId: string;
+  raisedAt: Date;
+  deadlineAt: Date;
+  status: ProblemStatus;
+  resolvedAt: Date | null;
+  resolvedBy: string | null;
+  resolution: string | null;
+}
+
+/** Something of a contract with the contract fields an alert needs. */
+export type WithContract<T> = T & { contract: Pick<ContractRecord, 'id' | 'number' | 'title' | 'ownerId' | 'status'> };
 
 export interface AuditEventRecord {
   id: number;
@@ -420,6 +495,46 @@ export interface Repositories {
     insert(tx: Tx, f: Omit<FollowUpRecord, 'id'>): Promise<FollowUpRecord>;
     listByCustomer(tx: Tx, customerId: number, limit: number): Promise<FollowUpRecord[]>;
   };
+  milestones: {
+    insertMany(tx: Tx, ms: Omit<MilestoneRecord, 'id'>[]): Promise<void>;
+    listByContract(tx: Tx, contractId: number): Promise<MilestoneRecord[]>;
+    /** Conditional update: applies only while the milestone is `from` with this planned date; false otherwise. */
+    update(tx: Tx, id: number, expected: { status: MilestoneStatus; plannedDate: IsoDate }, patch: Partial<Pick<MilestoneRecord, 'status' | 'doneDate' | 'plannedDate' | 'delays'>>): Promise<boolean>;
+    /** Open milestones of signed/performing contracts planned on or before `until`, by id after `afterId`. */
+    listOpenDueBy(tx: Tx, until: IsoDate, afterId: number, limit: number): Promise<WithContract<MilestoneRecord>[]>;
+    /** Milestones whose original plan falls in [from, to], with their contracts, by original date. */
+    listOriginallyDueIn(tx: Tx, from: IsoDate, to: IsoDate, limit: number): Promise<WithContract<MilestoneRecord>[]>;
+  };
+  payments: {
+    insertNodes(tx: Tx, nodes: Omit<PaymentNodeRecord, 'id'>[]): Promise<void>;
+    listNodes(tx: Tx, contractId: number): Promise<PaymentNodeRecord[]>;
+    setNodeReceived(tx: Tx, updates: { id: number; receivedFen: number }[]): Promise<void>;
+    /**
+     * Adds `amountFen` to the contract's received total only if the total stays within the contract
+     * amount (one conditional statement, so concurrent receipts cannot both pass); the new total, or
+     * null when it would exceed the amount.
+     */
+    addReceived(tx: Tx, contractId: number, amountFen: number): Promise<number | null>;
+    /** The contract's received total; `latest`: as last committed (a locking read), not the transaction's snapshot. */
+    receivedOf(tx: Tx, contractId: number, options?: { latest?: boolean }): Promise<number>;
+    insertReceipt(tx: Tx, r: Omit<PaymentReceiptRecord, 'id'>): Promise<PaymentReceiptRecord>;
+    listReceipts(tx: Tx, contractId: number): Promise<PaymentReceiptRecord[]>;
+    /** Nodes planned before `today` not fully received, of contracts in these states, by id after `afterId`. */
+    listOverdueNodes(tx: Tx, today: IsoDate, afterId: number, limit: number): Promise<WithContract<PaymentNodeRecord>[]>;
+    listNodesPlannedIn(tx: Tx, from: IsoDate, to: IsoDate, limit: number): Promise<WithContract<PaymentNodeRecord>[]>;
+    listReceiptsIn(tx: Tx, from: IsoDate, to: IsoDate, limit: number): Promise<WithContract<PaymentReceiptRecord>[]>;
+  };
+  problems: {
+    insert(tx: Tx, p: Omit<ProblemRecord, 'id'>): Promise<ProblemRecord>;
+    findByNumber(tx: Tx, number: string): Promise<ProblemRecord | null>;
+    listByContract(tx: Tx, contractId: number): Promise<ProblemRecord[]>;
+    /** Conditional: resolves only an open problem; false when it was resolved already. */
+    resolve(tx: Tx, id: number, patch: { resolvedAt: Date; resolvedBy: string; resolution: string }): Promise<boolean>;
+    /** Open problems past their deadline at `now`, by id after `afterId`. */
+    listOpenOverdue(tx: Tx, now: Date, afterId: number, limit: number): Promise<WithContract<ProblemRecord>[]>;
+    /** Problems raised in [from, to), with their contracts, oldest first. */
+    listRaisedIn(tx: Tx, from: Date, to: Date, limit: number): Promise<WithContract<ProblemRecord>[]>;
+  };
   audit: {
     append(tx: Tx, e: Omit<AuditEventRecord, 'id'>): Promise<void>;
     /** Many events in few statements (a scheduled job's), in order. */
@@ -472,6 +587,8 @@ export interface WorkflowPolicy {
   urgeThrottleHours: number;
   tiers: Record<Tier, { followUpDays: number }>;
   defaultTier: Tier;
+  /** Milestones, payment nodes and problems; defaults (DEFAULT_FULFILMENT_POLICY) when absent. */
+  fulfilment?: FulfilmentPolicy;
 }
 
 export interface NoticePolicy {

@@ -3,6 +3,7 @@
 import { SYSTEM, type Deps } from '../handlers/context';
 import { contractExpiryNotices, dailyDigest, nudgeFollowUps, weeklyFollowUpDigest } from '../handlers/notices';
 import type { InboxStore, NoticePolicy, ReminderPolicy, UnitOfWork } from '../handlers/ports';
+import { fulfilmentAlerts } from '../handlers/fulfilment-alerts';
 import { remindOverdueApprovals } from '../handlers/reminders';
 import { quarterlyReport, type ReportPolicy } from '../handlers/reports';
 import { checkServiceClocks } from '../handlers/service-alerts';
@@ -31,7 +32,8 @@ export function approvalRemindersJob(d: JobDeps, reminders: ReminderPolicy): Job
 }
 
 /**
- * Hourly: follow-up nudges, the weekly team digest (Mondays), contract expiry, the daily digest.
+ * Hourly: follow-up nudges, the weekly team digest (Mondays), contract expiry, the daily digest,
+ * fulfilment alerts (milestones due and overdue, payments overdue, problems past their deadline).
  * Each notice is once per subject and period by its outbox key, so hourly runs only catch up.
  */
 export function noticesJob(d: JobDeps, notices: NoticePolicy): Job {
@@ -46,6 +48,7 @@ export function noticesJob(d: JobDeps, notices: NoticePolicy): Job {
         await weeklyFollowUpDigest(d.workflow, ctx);
         await contractExpiryNotices(d.workflow, ctx, notices);
         await dailyDigest(d.workflow, ctx, notices);
+        await fulfilmentAlerts(d.workflow, ctx);
       });
       await d.deliver();
     },

@@ -45,12 +45,19 @@ export type Command =
   | { name: 'export'; what: 'ledger' }
   | { name: 'export'; what: 'report'; period: Period }
   | { name: 'follow_up'; customer: string; content: string; method?: FollowUpMethod; next?: IsoDate; contractNo?: string }
+  /** `milestone` is a name or the milestone's position in the plan (`2`). */
+  | { name: 'milestone'; contractNo: string; milestone: string; planned: IsoDate; responsible?: string }
+  | { name: 'milestone_done'; contractNo: string; milestone: string; date?: IsoDate }
+  | { name: 'milestone_delay'; contractNo: string; milestone: string; newDate: IsoDate; reason: string }
+  | { name: 'payment_node'; contractNo: string; date: IsoDate; amountFen: number; label?: string }
+  | { name: 'receipt'; contractNo: string; amountFen: number; date?: IsoDate }
+  | { name: 'problem'; contractNo: string; description: string; impact?: string; responsible?: string }
   /** 报修: `contact` is a person's name or id as typed; `date` the agreed visit date of a periodic ticket. */
   | { name: 'service'; contractNo: string; priority: TicketPriority; description: string; contact?: string; date?: IsoDate }
   | { name: 'ack' | 'respond' | 'callback'; ticketNo: string; note?: string }
   /**
    * 解决: one command for everything that can be resolved; the number's prefix picks the use-case
-   * (FW- → a service ticket). Other kinds join `target` as they are built.
+   * (FW- a service ticket, WT- a fulfilment problem).
    */
   | { name: 'resolve'; target: ResolveTarget; note?: string }
   | { name: 'rate'; ticketNo: string; ratings: TicketRatings }
@@ -58,7 +65,7 @@ export type Command =
   | { name: 'ticket'; ticketNo: string };
 
 /** What 解决 resolves, by the prefix of its number. */
-export type ResolveTarget = { kind: 'ticket'; ticketNo: string };
+export type ResolveTarget = { kind: 'ticket'; ticketNo: string } | { kind: 'problem'; problemNo: string };
 
 export type CommandName = Command['name'];
 

@@ -35,11 +35,17 @@ export const HELP_COMMANDS: CommandHelp[] = [
   { name: 'service', keyword: '报修', alias: 'service', usage: '报修 <合同号> <紧急/一般/巡检> <描述> [联系人:…] [日期:…（巡检）]', example: '报修 HT-2026-0001 紧急 生产线设备停机 联系人:张三', summary: '报修（开服务工单）' },
   { name: 'ack', keyword: '受理', alias: 'ack', usage: '受理 <工单号> [说明]', example: '受理 FW-2026-0001', summary: '受理工单' },
   { name: 'respond', keyword: '响应', alias: 'respond', usage: '响应 <工单号> [说明]', example: '响应 FW-2026-0001 已远程排查，今天下午上门', summary: '首次响应工单' },
-  { name: 'resolve', keyword: '解决', alias: 'resolve', usage: '解决 <工单号> [说明]', example: '解决 FW-2026-0001 更换主板后恢复运行', summary: '解决工单（客户将收到评价卡片）' },
+  { name: 'resolve', keyword: '解决', alias: 'resolve', usage: '解决 <工单号或问题编号> [说明]', example: '解决 FW-2026-0001 更换主板后恢复运行', summary: '解决服务工单（客户将收到评价卡片）或履约问题 WT-…（须写说明）' },
   { name: 'rate', keyword: '评价', alias: 'rate', usage: '评价 <工单号> <速度> <能力> <态度> <专业>（各 1–5 分）', example: '评价 FW-2026-0001 5 4 5 5', summary: '评价已解决的工单' },
   { name: 'objection', keyword: '异议', alias: 'objection', usage: '异议 <工单号> <内容>', example: '异议 FW-2026-0001 设备仍有异响', summary: '对解决结果提出异议' },
   { name: 'callback', keyword: '回访', alias: 'callback', usage: '回访 <工单号> [说明]', example: '回访 FW-2026-0001 客户确认运行正常', summary: '登记回访' },
   { name: 'ticket', keyword: '工单', alias: 'ticket', usage: '工单 <工单号>', example: '工单 FW-2026-0001', summary: '工单详情与时限' },
+  { name: 'milestone', keyword: '里程碑', alias: 'milestone', usage: '里程碑 <合同号> <名称> 计划:<日期> [负责人:…]', example: '里程碑 HT-2026-0001 设备安装调试 计划:2027-03-15 负责人:吴九', summary: '添加履约里程碑' },
+  { name: 'milestone_done', keyword: '完成', alias: 'done', usage: '完成 <合同号> <里程碑名称或序号> [日期]', example: '完成 HT-2026-0001 原材料采购完成', summary: '里程碑完成' },
+  { name: 'milestone_delay', keyword: '延期', alias: 'delay', usage: '延期 <合同号> <里程碑名称或序号> <新日期> <原因>', example: '延期 HT-2026-0001 出厂检验合格 2027-04-30 供应商芯片缺货', summary: '里程碑延期（须写原因）' },
+  { name: 'payment_node', keyword: '付款节点', alias: 'payment node', usage: '付款节点 <合同号> <计划日期> <金额> [说明]', example: '付款节点 HT-2026-0001 2027-03-31 15万 到货款', summary: '添加付款节点' },
+  { name: 'receipt', keyword: '回款', alias: 'payment', usage: '回款 <合同号> <金额> [日期]', example: '回款 HT-2026-0001 15万 2027-04-02', summary: '登记回款' },
+  { name: 'problem', keyword: '问题', alias: 'issue', usage: '问题 <合同号> <描述> [影响:…] [负责人:…]', example: '问题 HT-2026-0001 现场设备无法开机 影响:客户停产', summary: '登记履约问题' },
 ];
 
 export function helpText(): string {

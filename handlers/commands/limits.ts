@@ -21,9 +21,16 @@ export const FIELD_LIMITS = {
   /** a person's name (person.name varchar(100)), id or identity */
   转交人: 100,
   联系人: 100,
-  /** service_ticket.description text */
+  负责人: 100,
+  /** milestone.name varchar(50) */
+  里程碑: 50,
+  /** payment_node.label varchar(100) */
+  节点说明: 100,
+  /** service_ticket.description, fulfilment_problem.description text */
   描述: 2000,
-  /** service_ticket.resolution / callback_note text and the audit detail */
+  /** fulfilment_problem.impact varchar(200) */
+  影响: 200,
+  /** service_ticket.resolution / callback_note, fulfilment_problem.resolution text and the audit detail */
   说明: 1000,
   /** service_ticket.objection text */
   异议: 1000,

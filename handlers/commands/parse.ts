@@ -9,6 +9,7 @@
 import { addYears, parseDateInput, todayIn } from '../domain/dates';
 import { parseAmountToFen } from '../domain/money';
 import { parsePeriod, PERIOD_EXAMPLES, type Period } from '../domain/period';
+import { parsePaymentTerms } from '../domain/payment-terms';
 import { charLength, cleanLine, cleanMultiline, cleanParagraphs } from '../domain/text';
 import {
   CONTRACT_TYPES,
@@ -70,6 +71,12 @@ const KEYWORD_LIST: [string, CommandName][] = [
   ['异议', 'objection'], ['objection', 'objection'],
   ['回访', 'callback'], ['callback', 'callback'], ['call-back', 'callback'],
   ['工单', 'ticket'], ['ticket', 'ticket'],
+  ['里程碑', 'milestone'], ['milestone', 'milestone'],
+  ['完成', 'milestone_done'], ['done', 'milestone_done'],
+  ['延期', 'milestone_delay'], ['delay', 'milestone_delay'],
+  ['付款节点', 'payment_node'], ['payment node', 'payment_node'],
+  ['回款', 'receipt'], ['payment', 'receipt'], ['receipt', 'receipt'],
+  ['问题', 'problem'], ['issue', 'problem'],
 ];
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -110,7 +117,8 @@ function findKeyword(t: string): { keyword: Keyword; length: number } | undefine
 
 type FieldKey =
   | 'customer' | 'amount' | 'type' | 'title' | 'risk' | 'start' | 'end' | 'payment' | 'autoRenew'
-  | 'name' | 'tier' | 'aliases' | 'confirm' | 'method' | 'next' | 'contract';
+  | 'name' | 'tier' | 'aliases' | 'confirm' | 'method' | 'next' | 'contract'
+  | 'plan' | 'responsible' | 'impact';
 
 const FIELD_ALIASES = new Map<string, FieldKey>(Object.entries({
   客户: 'customer', customer: 'customer',
@@ -129,12 +137,15 @@ const FIELD_ALIASES = new Map<string, FieldKey>(Object.entries({
   方式: 'method', method: 'method',
   下次: 'next', next: 'next',
   合同: 'contract', contract: 'contract',
+  计划: 'plan', plan: 'plan', planned: 'plan',
+  负责人: 'responsible', owner: 'responsible', responsible: 'responsible',
+  影响: 'impact', impact: 'impact',
 }) as [string, FieldKey][]);
 
 const FIELD_LABEL: Record<FieldKey, string> = {
   customer: '客户', amount: '金额', type: '类型', title: '标题', risk: '风险', start: '开始', end: '结束',
   payment: '付款', autoRenew: '续约', name: '名称', tier: '等级', aliases: '别名', confirm: '确认',
-  method: '方式', next: '下次', contract: '合同',
+  method: '方式', next: '下次', contract: '合同', plan: '计划', responsible: '负责人', impact: '影响',
 };
 
 /** A correct `key:value` for each field, used to build examples that fit the mistake. */
@@ -143,12 +154,15 @@ const FIELD_EXAMPLE: Record<FieldKey, string> = {
   risk: '风险:中', start: '开始:2027-01-01', end: '结束:2027-12-31', payment: '付款:签约后30日内付清',
   autoRenew: '续约:是', name: '名称:华东日报社', tier: '等级:A', aliases: '别名:华东日报,华东报社',
   confirm: '确认:是', method: '方式:电话', next: '下次:下周一', contract: '合同:HT-2026-0001',
+  plan: '计划:2027-03-15', responsible: '负责人:吴九', impact: '影响:客户停产',
 };
 
 const CONTRACT_FIELDS: FieldKey[] = ['customer', 'amount', 'type', 'title', 'risk', 'start', 'end', 'payment', 'autoRenew'];
 const REQUIRED_CONTRACT_FIELDS: FieldKey[] = ['customer', 'amount', 'type', 'title'];
 const CUSTOMER_FIELDS: FieldKey[] = ['name', 'tier', 'aliases', 'confirm'];
 const FOLLOW_UP_FIELDS: FieldKey[] = ['method', 'next', 'contract'];
+const MILESTONE_FIELDS: FieldKey[] = ['plan', 'responsible'];
+const PROBLEM_FIELDS: FieldKey[] = ['impact', 'responsible'];
 
 /** A known key preceded by the start or whitespace and followed by `:` or `：`. */
 const FIELD_PATTERN = new RegExp(
@@ -251,7 +265,7 @@ function paragraphs(field: LimitedField, value: string): string {
 }
 
 /** Fields of a fixed form or a closed list (金额, 日期, 类型…) are short; anything longer is a mistake. */
-const FREE_TEXT_KEYS: ReadonlySet<FieldKey> = new Set(['customer', 'title', 'payment', 'name', 'aliases']);
+const FREE_TEXT_KEYS: ReadonlySet<FieldKey> = new Set(['customer', 'title', 'payment', 'name', 'aliases', 'impact']);
 function checkShort(key: FieldKey, value: string): void {
   const size = charLength(value);
   if (size > SHORT_FIELD_LIMIT) throw tooLong(FIELD_LABEL[key], SHORT_FIELD_LIMIT, size, key);
@@ -305,6 +319,38 @@ function contractHead(rest: string): { contractNo: string; tail: string } {
     .replace(/^[\s,，、;；:：。]+/, '')
     .trim();
   return { contractNo, tail };
+}
+
+/**
+ * `WT-2026-0001`, `wt20261`, `FW-2026-12` → `WT-2026-0001`: two letters, a year and a sequence, as the
+ * numbers of problems (WT) and service tickets (FW) are written; anything else → null.
+ */
+export function normalizeRecordNo(token: string): string | null {
+  const m = /^([a-z]{2})[-_－—]?(\d{4})[-_－—]?(\d{1,4})$/i.exec(token.trim());
+  if (!m || Number(m[3]) === 0) return null;
+  return `${m[1]!.toUpperCase()}-${m[2]}-${m[3]!.padStart(4, '0')}`;
+}
+
+/** A milestone named in a command: one word (names hold no spaces) or its position in the plan. */
+function milestoneName(value: string): string {
+  const v = line('里程碑', value);
+  if (!v) throw new Invalid('里程碑', '缺少里程碑名称（或序号，如 2）');
+  if (/\s/.test(v)) throw new Invalid('里程碑', `里程碑名称不能含空格：「${quote(v)}」`);
+  return v;
+}
+
+/** An amount given by position (回款 <合同号> <金额>): the example is the command's own, not 金额:…. */
+function positionalAmount(value: string): number {
+  const r = parseAmountToFen(value);
+  if (!r.ok) throw new Invalid('金额', r.reason);
+  return r.value;
+}
+
+/** A value of a fixed form (date, amount) given by position: short, or a mistake. */
+function shortValue(field: string, value: string): string {
+  const size = charLength(value);
+  if (size > SHORT_FIELD_LIMIT) throw tooLong(field, SHORT_FIELD_LIMIT, size);
+  return value;
 }
 
 function required(fields: Fields, key: FieldKey): string {
@@ -376,7 +422,12 @@ function contractFields(fields: Fields, env: ParseEnv): Partial<ContractFields &
   if (fields.risk !== undefined) out.risk = pick('risk', fields.risk, RISK_WORDS, RISKS, /(风险|等级|级|等)$/);
   if (fields.start !== undefined) out.startDate = date('start', fields.start, env);
   if (fields.end !== undefined) out.endDate = date('end', fields.end, env);
-  if (fields.payment !== undefined) out.paymentTerms = line('付款', fields.payment, 'payment');
+  if (fields.payment !== undefined) {
+    out.paymentTerms = line('付款', fields.payment, 'payment');
+    // Free text stays free; text that starts like a plan of payment nodes must read as one.
+    const terms = parsePaymentTerms(out.paymentTerms, env.now, env.timezone);
+    if (terms.kind === 'invalid') throw new Invalid('付款', `付款节点有误：${terms.reason}`, 'payment');
+  }
   if (fields.autoRenew !== undefined) out.autoRenew = flag('autoRenew', fields.autoRenew);
   if (out.startDate && out.endDate && out.startDate > out.endDate) {
     throw new Invalid('结束', `结束日期 ${out.endDate} 早于开始日期 ${out.startDate}`, 'end');
@@ -484,6 +535,61 @@ function build(name: CommandName, rest: string, env: ParseEnv): Command {
       if (ledger && m[2]!.trim()) throw new Invalid('导出内容', '导出台账不带时间段（台账是全部合同）');
       return ledger ? { name, what: 'ledger' } : { name, what: 'report', period: period(m[2]!, env) };
     }
+    case 'milestone': {
+      const { contractNo, tail } = contractHead(rest);
+      const { positional, fields } = splitFields(tail, MILESTONE_FIELDS, '里程碑');
+      const milestone = milestoneName(positional);
+      const planned = datedWithin('计划', required(fields, 'plan'), dateRange('contract', env), env, 'plan');
+      const responsible = fields.responsible === undefined ? undefined : line('负责人', fields.responsible, 'responsible');
+      return responsible ? { name, contractNo, milestone, planned, responsible } : { name, contractNo, milestone, planned };
+    }
+    case 'milestone_done': {
+      const { contractNo, tail } = contractHead(rest);
+      const [ref, when, ...extra] = tail.split(/\s+/).filter(Boolean);
+      const milestone = milestoneName(ref ?? '');
+      if (extra.length) throw new Invalid('日期', `「${quote(extra.join(' '))}」多余：里程碑名称不能含空格，后面只可写完成日期`);
+      if (when === undefined) return { name, contractNo, milestone };
+      return { name, contractNo, milestone, date: datedWithin('完成日期', shortValue('日期', when), dateRange('signed', env), env) };
+    }
+    case 'milestone_delay': {
+      const { contractNo, tail } = contractHead(rest);
+      const m = /^(\S*)\s*(\S*)\s*([\s\S]*)$/.exec(tail)!;
+      const milestone = milestoneName(m[1]!);
+      if (!m[2]) throw new Invalid('新日期', '缺少延期后的「新日期」，写在里程碑名称后面');
+      const newDate = datedWithin('新日期', shortValue('新日期', m[2]), dateRange('contract', env), env);
+      const reason = paragraphs('原因', m[3]!);
+      if (!reason) throw new Invalid('原因', '延期必须写明原因，写在新日期后面');
+      return { name, contractNo, milestone, newDate, reason };
+    }
+    case 'payment_node': {
+      const { contractNo, tail } = contractHead(rest);
+      const m = /^(\S*)\s*(\S*)\s*([\s\S]*)$/.exec(tail)!;
+      if (!m[1]) throw new Invalid('计划日期', '缺少付款节点的「计划日期」');
+      const date = datedWithin('计划日期', shortValue('计划日期', m[1]), dateRange('contract', env), env);
+      if (!m[2]) throw new Invalid('金额', '缺少付款节点的「金额」，写在计划日期后面');
+      const amountFen = positionalAmount(shortValue('金额', m[2]));
+      const label = line('节点说明', m[3]!);
+      return label ? { name, contractNo, date, amountFen, label } : { name, contractNo, date, amountFen };
+    }
+    case 'receipt': {
+      const { contractNo, tail } = contractHead(rest);
+      const [value, when, ...extra] = tail.split(/\s+/).filter(Boolean);
+      if (!value) throw new Invalid('金额', '缺少回款「金额」');
+      const amountFen = positionalAmount(shortValue('金额', value));
+      if (extra.length) throw new Invalid('日期', `「${quote(extra.join(' '))}」多余：金额后面只可写回款日期`);
+      if (when === undefined) return { name, contractNo, amountFen };
+      return { name, contractNo, amountFen, date: datedWithin('回款日期', shortValue('日期', when), dateRange('signed', env), env) };
+    }
+    case 'problem': {
+      const { contractNo, tail } = contractHead(rest);
+      const { positional, fields } = splitFields(tail, PROBLEM_FIELDS, '问题');
+      const description = paragraphs('描述', positional);
+      if (!description) throw new Invalid('描述', '缺少问题「描述」，写在合同号后面');
+      const command: Command = { name, contractNo, description };
+      if (fields.impact !== undefined) command.impact = line('影响', fields.impact, 'impact');
+      if (fields.responsible !== undefined) command.responsible = line('负责人', fields.responsible, 'responsible');
+      return command;
+    }
     case 'follow_up': {
       const { positional, fields } = splitFields(rest, FOLLOW_UP_FIELDS, '跟进');
       const m = /^(\S+)\s*([\s\S]*)$/.exec(positional);
@@ -556,16 +662,21 @@ function ticketHead(rest: string): { ticketNo: string; tail: string } {
 }
 
 /**
- * 解决 <号>: the number's prefix picks what is resolved. FW- is a service ticket; other kinds
- * (fulfilment problems) are added here as they are built.
+ * 解决 <号>: the number's prefix picks what is resolved: FW- a service ticket, WT- a fulfilment
+ * problem (which must say how it was resolved).
  */
 function resolveTarget(rest: string): { target: ResolveTarget; tail: string } {
-  if (!rest) throw new Invalid('编号', '缺少工单号');
+  if (!rest) throw new Invalid('编号', '缺少编号：服务工单形如 FW-2026-0001，履约问题形如 WT-2026-0001');
   if (/^fw/i.test(rest)) {
     const { ticketNo, tail } = ticketHead(rest);
     return { target: { kind: 'ticket', ticketNo }, tail };
   }
-  throw new Invalid('编号', `「${quote(/^\S+/.exec(rest)![0])}」不是可解决的编号；「解决」目前用于服务工单，工单号形如 FW-2026-0001`);
+  const head = /^\S+/.exec(rest)![0];
+  const problemNo = /^wt/i.test(head) ? normalizeRecordNo(head) : null;
+  if (!problemNo) throw new Invalid('编号', `「${quote(head)}」不是可解决的编号：服务工单形如 FW-2026-0001，履约问题形如 WT-2026-0001`);
+  const tail = afterHead(rest, head.length);
+  if (!paragraphs('说明', tail)) throw new Invalid('说明', '请写明如何解决的，写在编号后面，如 解决 WT-2026-0001 已更换主板');
+  return { target: { kind: 'problem', problemNo }, tail };
 }
 
 const PRIORITY_WORDS: Record<string, TicketPriority> = {

@@ -44,3 +44,19 @@ export function customerOwnersVisibleTo(directory: Directory, person: Person, pu
 }
 
 export const canSign = (person: Person, ownerId: string): boolean => person.id === ownerId || holds(person, SIGN_ROLES);
+
+/** Plan fulfilment (add milestones, payment nodes): the owner, anyone above the owner, admin. */
+export const canPlanFulfilment = (directory: Directory, person: Person, ownerId: string): boolean =>
+  isOwnerOrAbove(directory, person, ownerId) || holds(person, ['admin']);
+
+/** Complete or delay a milestone, resolve a problem: those who plan, and the person responsible for it. */
+export const canUpdateFulfilment = (directory: Directory, person: Person, ownerId: string, responsibleId: string): boolean =>
+  person.id === responsibleId || canPlanFulfilment(directory, person, ownerId);
+
+/** Record a receipt (回款): those who plan, and finance. */
+export const canRecordReceipt = (directory: Directory, person: Person, ownerId: string): boolean =>
+  canPlanFulfilment(directory, person, ownerId) || holds(person, ['finance']);
+
+/** Raise a fulfilment problem: whoever may read the contract, and after-sales service. */
+export const canRaiseProblem = (directory: Directory, person: Person, ownerId: string): boolean =>
+  isOwnerOrAbove(directory, person, ownerId) || holds(person, [...READ_ALL_ROLES, 'service']);

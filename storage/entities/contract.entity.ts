@@ -25,6 +25,8 @@ export class ContractEntity {
   @DateColumn({ name: 'signed_date', nullable: true }) signedDate!: string | null;
   @InstantColumn({ name: 'created_at' }) createdAt!: Date;
   @InstantColumn({ name: 'updated_at' }) updatedAt!: Date;
+  /** Receipts recorded so far (回款); never above amount_fen (one conditional update adds to it). */
+  @MoneyColumn({ name: 'received_fen', default: 0 }) receivedFen!: number;
 }
 
 @Entity('contract_version')

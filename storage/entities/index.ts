@@ -6,6 +6,7 @@ import { CustomerEntity } from './customer.entity';
 import { CustomerNameEntity } from './customer-name.entity';
 import { DirectoryMemberEntity } from './directory-member.entity';
 import { FollowUpEntity } from './follow-up.entity';
+import { MilestoneEntity, PaymentNodeEntity, PaymentReceiptEntity, ProblemEntity } from './fulfilment.entity';
 import { InboxEntity, JobLeaseEntity, OutboxEntity, SequenceEntity } from './messaging.entity';
 import { PersonEntity, PersonIdentityEntity } from './person.entity';
 import { ServiceTicketEntity } from './service-ticket.entity';
@@ -22,6 +23,10 @@ export {
   DirectoryMemberEntity,
   FollowUpEntity,
   InboxEntity,
+  MilestoneEntity,
+  PaymentNodeEntity,
+  PaymentReceiptEntity,
+  ProblemEntity,
   JobLeaseEntity,
   OutboxEntity,
   PersonEntity,
@@ -49,4 +54,8 @@ export const ENTITIES = [
   SpentSignatureEntity,
   DirectoryMemberEntity,
   ServiceTicketEntity,
+  MilestoneEntity,
+  PaymentNodeEntity,
+  PaymentReceiptEntity,
+  ProblemEntity,
 ];

@@ -6,6 +6,7 @@ import { SpentSignatures1764400000000 } from './1764400000000-spent-signatures';
 import { StepNextReminder1764500000000 } from './1764500000000-step-next-reminder';
 import { OutboxRateIndex1764510000000 } from './1764510000000-outbox-rate-index';
 import { BoundedLookups1764520000000 } from './1764520000000-bounded-lookups';
+import { Fulfilment17645300000000 } from './17645300000000-fulfilment';
 import { ServiceTickets17645400000000 } from './17645400000000-service-tickets';
 import { OutboxAttachments17645500000000 } from './17645500000000-outbox-attachments';
 import { DirectoryMembers17645600000000 } from './17645600000000-directory-members';
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   StepNextReminder1764500000000,
   OutboxRateIndex1764510000000,
   BoundedLookups1764520000000,
+  Fulfilment17645300000000,
   ServiceTickets17645400000000,
   OutboxAttachments17645500000000,
   DirectoryMembers17645600000000,

@@ -44,6 +44,7 @@ import { nameKeys } from './customer-names';
 import { columnList, dialectOf, execute, hydrate, selectRows, updateRows } from './rows';
 import { createReportRepository } from './reports';
 import { createServiceTicketRepository } from './service-tickets';
+import { createFulfilmentRepositories } from './fulfilment';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
 async function insertAndLoad<E extends ObjectLiteral, R>(
@@ -72,6 +73,7 @@ const outboxRow = (m: OutgoingMessage, now: Date) => [
 
 export function createRepositories(): Repositories {
   return {
+    ...createFulfilmentRepositories(),
     sequences: {
       async next(tx, name) {
         const em = managerOf(tx);

@@ -73,6 +73,14 @@ describe('every command, Chinese and English', () => {
     ['异议 FW-2026-0001 设备仍有异响', 'objection FW-2026-0001 设备仍有异响', { name: 'objection', ticketNo: 'FW-2026-0001', content: '设备仍有异响' }],
     ['回访 FW-2026-0001', 'callback FW-2026-0001', { name: 'callback', ticketNo: 'FW-2026-0001' }],
     ['工单 FW-2026-0001', 'ticket FW-2026-0001', { name: 'ticket', ticketNo: 'FW-2026-0001' }],
+    // The fulfilment commands (more in fulfilment-parse.test.ts).
+    [`里程碑 ${NO} 安装 计划:2027-03-15`, `milestone ${NO} 安装 plan:2027-03-15`, { name: 'milestone', contractNo: NO, milestone: '安装', planned: '2027-03-15' }],
+    [`完成 ${NO} 安装`, `done ${NO} 安装`, { name: 'milestone_done', contractNo: NO, milestone: '安装' }],
+    [`延期 ${NO} 安装 2027-04-30 缺货`, `delay ${NO} 安装 2027-04-30 缺货`, { name: 'milestone_delay', contractNo: NO, milestone: '安装', newDate: '2027-04-30', reason: '缺货' }],
+    [`付款节点 ${NO} 2027-03-31 15万`, `payment node ${NO} 2027-03-31 15万`, { name: 'payment_node', contractNo: NO, date: '2027-03-31', amountFen: 15_000_000 }],
+    [`回款 ${NO} 15万`, `payment ${NO} 15万`, { name: 'receipt', contractNo: NO, amountFen: 15_000_000 }],
+    [`问题 ${NO} 无法开机`, `issue ${NO} 无法开机`, { name: 'problem', contractNo: NO, description: '无法开机' }],
+    ['解决 WT-2026-0001 好了', 'resolve WT-2026-0001 好了', { name: 'resolve', target: { kind: 'problem', problemNo: 'WT-2026-0001' }, note: '好了' }],
   ];
 
   it.each(cases)('%s  ≡  %s', (zh, en, expected) => {
