@@ -185,8 +185,8 @@ describe('fulfilment problems', () => {
   it('answers 解决 of another kind of number with a clear error, writing nothing', async () => {
     await signedContract(h);
     const before = await fingerprint();
-    expect((await h.say('zhangsan', '解决 FW-2026-0001 已修复')).reply).toContain('「FW-2026-0001」不是履约问题编号');
-    expect((await h.say('zhangsan', '解决 HT-2026-0001 已修复')).reply).toContain('「HT-2026-0001」不是履约问题编号');
+    expect((await h.say('zhangsan', '解决 FW-2026-0001 已修复')).reply).toContain('找不到工单 FW-2026-0001');
+    expect((await h.say('zhangsan', '解决 HT-2026-0001 已修复')).reply).toContain('「HT-2026-0001」不是可解决的编号');
     expect((await h.say('zhangsan', '解决 第一个 已修复')).reply).toContain('「编号」有误');
     expect((await h.say('zhangsan', '解决 WT-2026-0009 已修复')).reply).toContain('找不到履约问题 WT-2026-0009');
     expect(await fingerprint()).toBe(before);
