@@ -53,6 +53,13 @@ const envSchema = z.object({
   DINGTALK_OAPI_BASE: z.url().default('https://oapi.dingtalk.com'),
   // HTTP mode: DingTalk itself accepts a timestamp within 1 h; the shorter, the shorter a replay lasts.
   DINGTALK_HTTP_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  // GET /metrics: on the public port only with a Bearer token; on METRICS_PORT (bound to
+  // METRICS_HOST, loopback by default) without one unless a token is given.
+  METRICS_TOKEN: z.string().min(16, 'expected a token of at least 16 characters (e.g. openssl rand -hex 24)').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Graceful stop: how long SIGTERM may take to finish in-flight events and flush the outbox.
+  STOP_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
 });
 
 export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
@@ -250,6 +257,9 @@ const policySchema = z.strictObject({
       per_minute: z
         .strictObject({ channel: z.number().int().positive().default(20), person: z.number().int().positive().default(30) })
         .prefault({}),
+      // Days the content of a sent message (and the card handles of decided steps) is kept; its
+      // key, recipient, status and times stay, so it is still never sent twice.
+      retention_days: z.number().int().min(1).max(3650).default(90),
     })
     .prefault({}),
   inbox: z
@@ -276,7 +286,7 @@ export interface Policy {
   calendar: CalendarConfig;
   reminders: ReminderPolicy;
   serviceSla: RawPolicy['service_sla'];
-  outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number } };
+  outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number }; retentionDays: number };
   inbox: { maxAttempts: number; claimSeconds: number; retentionDays: number };
   notices: NoticePolicy;
   channels: RawPolicy['channels'];
@@ -336,6 +346,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       quietHours: raw.outbox.quiet_hours,
       claimSeconds: raw.outbox.claim_seconds,
       perMinute: raw.outbox.per_minute,
+      retentionDays: raw.outbox.retention_days,
     },
     inbox: {
       maxAttempts: raw.inbox.max_attempts,

@@ -21,6 +21,7 @@ import { WECOM_CALLBACK_PATH } from './wecom/callback';
 
 /** OUTBOX_DRY_RUN_FILE: every message is appended to a file (JSON lines) instead of being sent. */
 export class FileSinkNotifier implements PlatformNotifier, Notifier {
+  readonly platform = 'file';
   constructor(private readonly file: string) {}
   canReach(): boolean {
     return true;

@@ -252,6 +252,12 @@ export interface CardDeliveryStore {
   /** Deliveries of a card to a recipient whose handle has not been used yet, oldest first. */
   listUnused(tx: Tx, platform: string, cardKey: string, recipient: string): Promise<CardDeliveryRecord[]>;
   markUsed(tx: Tx, id: number, at: Date): Promise<void>;
+  /**
+   * Deletes up to `limit` records (id > `afterId`, oldest first) sent before `before` that no card
+   * update can need any more: used, or not the card of an approval step still pending. Returns how
+   * many were looked at (a full batch means more may follow) and the last id looked at.
+   */
+  prune(tx: Tx, before: Date, afterId: number, limit: number): Promise<{ looked: number; deleted: number; lastId: number }>;
 }
 
 export interface Notifier {
@@ -606,4 +612,9 @@ export interface OutboxStore {
   /** Moves the next attempt to `at` without counting an attempt (the target was throttled, quiet hours). */
   defer(tx: Tx, ids: readonly number[], at: Date, reason: string): Promise<void>;
   status(tx: Tx, now: Date): Promise<OutboxStatus>;
+  /**
+   * Empties the content (views, last error) of up to `limit` messages sent before `before`, keeping
+   * the dedupe key, recipient, status and times (a message is still never sent twice); returns how many.
+   */
+  prune(tx: Tx, before: Date, now: Date, limit: number): Promise<number>;
 }

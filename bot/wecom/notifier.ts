@@ -22,6 +22,7 @@ export interface WecomNotifierDeps {
 }
 
 export class WecomNotifier implements Notifier {
+  readonly platform = 'wecom';
   /** WeCom accepts 30 app messages per minute per member; beyond that they are dropped, so wait. */
   private readonly perMember: SlidingWindowLimiter;
   private readonly perRobot: SlidingWindowLimiter;

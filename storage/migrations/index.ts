@@ -6,6 +6,7 @@ import { SpentSignatures1764400000000 } from './1764400000000-spent-signatures';
 import { StepNextReminder1764500000000 } from './1764500000000-step-next-reminder';
 import { OutboxRateIndex1764510000000 } from './1764510000000-outbox-rate-index';
 import { BoundedLookups1764520000000 } from './1764520000000-bounded-lookups';
+import { OutboxRetention17645650000000 } from './17645650000000-outbox-retention';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   StepNextReminder1764500000000,
   OutboxRateIndex1764510000000,
   BoundedLookups1764520000000,
+  OutboxRetention17645650000000,
 ];
