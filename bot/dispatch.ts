@@ -227,6 +227,14 @@ export class Dispatcher {
     return this.resuming;
   }
 
+  /**
+   * Graceful stop, after the worker has stopped: hands back the events this instance accepted and
+   * did not process, for the next instance to take at once. Returns how many.
+   */
+  releaseUnprocessed(): Promise<number> {
+    return this.d.uow.run((tx) => this.d.inbox.releaseHeld(tx, this.d.holder));
+  }
+
   /** Stops taking over events (shutdown) and waits for the resume run and the accepts in progress. */
   async close(): Promise<void> {
     this.closing = true;

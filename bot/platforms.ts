@@ -15,6 +15,7 @@ import { connectDingtalk } from './dingtalk';
 import type { DingtalkStreamClient } from './dingtalk/stream';
 import { LAST_OFFICIAL_YEAR } from '../handlers/domain/calendar';
 import { createLogger, type Logger } from './logger';
+import { BotMetrics } from './metrics';
 import { NotifierRouter, type PlatformNotifier } from './notifier-router';
 import { connectWecom } from './wecom';
 import { WECOM_CALLBACK_PATH } from './wecom/callback';
@@ -74,12 +75,20 @@ export async function startBot() {
   const policy = loadPolicy(env, (m) => log.warn(m));
   warnIfHolidaysRunOut(policy, log);
   const notifier = new NotifierRouter();
-  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
+  const metrics = new BotMetrics();
+  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log, metrics });
   const background = new BackgroundWork(log);
   const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
-  const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
+  const scheduler = new Scheduler({
+    uow: app.uow,
+    leases: createLeaseStore(),
+    clock: systemClock,
+    timezone: policy.workflow.timezone,
+    log,
+    onRun: (job, outcome, seconds) => metrics.jobRun(job, outcome, seconds),
+  });
   const jobs = botJobs({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy);
-  return { env, log, policy, app, background, routes, stream, scheduler, jobs };
+  return { env, log, policy, app, background, routes, stream, scheduler, jobs, metrics };
 }
 
 /** Official holidays are known through LAST_OFFICIAL_YEAR; within 60 days of its end, say what to do. */

@@ -13,6 +13,11 @@ export interface ServerDeps {
   log: Logger;
   /** Adds platform routes (WeCom callback, DingTalk HTTP mode) to the router. */
   routes?: ((router: Router) => void)[];
+  /**
+   * True once the bot is stopping: new requests are answered 503 (a platform retries the callback
+   * later, to whichever instance is up), and requests in flight close their connection.
+   */
+  isStopping?: () => boolean;
 }
 
 /** Builds the Koa app. It does not listen: `listen` (main.ts) or a test does. */
@@ -28,8 +33,16 @@ export function createServer(deps: ServerDeps): Koa {
   for (const add of deps.routes ?? []) add(router);
 
   app.use(async (ctx, next) => {
+    if (deps.isStopping?.()) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      ctx.set('Connection', 'close');
+      ctx.body = { status: 'stopping' };
+      return;
+    }
     try {
       await next();
+      if (deps.isStopping?.()) ctx.set('Connection', 'close'); // started before the stop: answered, then closed
     } catch (error) {
       // A client error raised by Koa or the router (a bad URL encoding, ctx.throw(4xx)): the
       // client's fault, not ours; anything else is a real internal fault.

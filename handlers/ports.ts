@@ -542,6 +542,11 @@ export interface InboxStore {
    * keeping the delivery key (redeliveries are still recognised), status and timestamps; returns how many.
    */
   prune(tx: Tx, before: Date, now: Date, limit: number): Promise<number>;
+  /**
+   * Gives up this instance's claims on events it accepted and has not processed (graceful stop), so
+   * that the next instance takes them at once instead of after the claim time; returns how many.
+   */
+  releaseHeld(tx: Tx, holder: string): Promise<number>;
 }
 
 /** `person:lisi`, `channel:approvals`, `conversation:wecom:ZhangSan`: messages to one key keep their order. */

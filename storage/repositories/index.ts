@@ -534,6 +534,15 @@ export function createInboxStore(): InboxStore {
         .execute();
       return result.affected === 1;
     },
+    async releaseHeld(tx, holder) {
+      const result = await managerOf(tx)
+        .createQueryBuilder()
+        .update(InboxEntity)
+        .set({ claimedBy: null, claimUntil: null })
+        .where("status = 'received' AND claimed_by = :holder", { holder })
+        .execute();
+      return result.affected ?? 0;
+    },
     async prune(tx, before, now, limit) {
       const em = managerOf(tx);
       const rows: { id: number | string }[] = await em
