@@ -6,14 +6,15 @@ import type { Server } from 'node:http';
 import { ConfigError, type Env } from './config';
 import { metricsRoute } from './metrics';
 import { startBot } from './platforms';
-import { createServer, listen, SERVER_LIMITS } from './server';
+import { createServer, listen, RequestGate, SERVER_LIMITS } from './server';
 
 export async function main(): Promise<void> {
   const { env, log, policy, app, background, routes, stream, scheduler, jobs, metrics } = await startBot();
   let stopping = false;
+  const gate = new RequestGate();
   const placement = metricsPlacement(env);
   const publicRoutes = placement === 'public' ? [...routes, metricsRoute(metrics, env.METRICS_TOKEN)] : routes;
-  const server = await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: publicRoutes, isStopping: () => stopping }), env.PORT, 'PORT');
+  const server = await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: publicRoutes, gate }), env.PORT, 'PORT');
   const metricsServer =
     placement === 'separate'
       ? await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: [metricsRoute(metrics, env.METRICS_TOKEN)] }), env.METRICS_PORT!, 'METRICS_PORT', env.METRICS_HOST)
@@ -60,13 +61,12 @@ export async function main(): Promise<void> {
     const left = () => Math.max(0, deadline - Date.now());
     log.info('stopping', { signal, deadlineSeconds: env.STOP_DEADLINE_SECONDS });
     clearInterval(outboxTimer);
+    // New callbacks are answered 503 while the port still listens (a proxy sees an answer, not a
+    // refused connection); the requests in flight finish (a quarter of the time at most).
+    gate.close();
     stream?.stop();
-    const closed = Promise.all([server, metricsServer].filter((s) => s !== undefined).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    server.closeIdleConnections();
-    metricsServer?.closeAllConnections();
     await scheduler.stop(); // no new runs; the one in progress finishes
-    // Requests in flight are answered (a quarter of the time at most), then their connections cut.
-    if ((await within(closed, left() / 4)) === 'late') server.closeAllConnections();
+    await within(gate.drained(), left() / 4);
     await app.dispatcher.close();
     // Events accepted and acknowledged: processed now while time allows (half of what is left) …
     await within(app.worker.wake(), left() / 2);
@@ -77,12 +77,21 @@ export async function main(): Promise<void> {
     await within(background.idle(), left() / 2);
     // Replies and notifications queued so far go out (those that are due: quiet hours still hold).
     const flushed = await app.outbox.deliverDue().catch((error) => (log.error('last outbox run failed', { error: String(error) }), 0));
+    for (const s of [server, metricsServer]) {
+      s?.close();
+      s?.closeAllConnections();
+    }
     await app.close();
     log.info('stopped', { signal, flushed, seconds: Math.round((env.STOP_DEADLINE_SECONDS * 1000 - left()) / 100) / 10 });
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const onSignal = (signal: string) =>
+    void stop(signal).catch((error) => {
+      log.error('stop failed', { error: String((error as Error)?.stack ?? error) });
+      process.exit(1);
+    });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /**

@@ -13,11 +13,51 @@ export interface ServerDeps {
   log: Logger;
   /** Adds platform routes (WeCom callback, DingTalk HTTP mode) to the router. */
   routes?: ((router: Router) => void)[];
-  /**
-   * True once the bot is stopping: new requests are answered 503 (a platform retries the callback
-   * later, to whichever instance is up), and requests in flight close their connection.
-   */
-  isStopping?: () => boolean;
+  /** Graceful stop: once closed, new requests are answered 503 (main.ts). */
+  gate?: RequestGate;
+}
+
+/**
+ * Counts the requests in flight and, once closed, answers new ones 503 (a platform retries the
+ * callback later, to whichever instance is up) while the server still listens; requests already
+ * in flight finish, and their connection closes.
+ */
+export class RequestGate {
+  private closed = false;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Resolves once no request that got through is still being handled. */
+  drained(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  middleware(): Koa.Middleware {
+    return async (ctx, next) => {
+      if (this.closed) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.set('Connection', 'close');
+        ctx.body = { status: 'stopping' };
+        return;
+      }
+      this.inFlight++;
+      try {
+        await next();
+      } finally {
+        if (this.closed) ctx.set('Connection', 'close');
+        if (--this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
+      }
+    };
+  }
 }
 
 /** Builds the Koa app. It does not listen: `listen` (main.ts) or a test does. */
@@ -32,17 +72,10 @@ export function createServer(deps: ServerDeps): Koa {
   });
   for (const add of deps.routes ?? []) add(router);
 
+  if (deps.gate) app.use(deps.gate.middleware());
   app.use(async (ctx, next) => {
-    if (deps.isStopping?.()) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '5');
-      ctx.set('Connection', 'close');
-      ctx.body = { status: 'stopping' };
-      return;
-    }
     try {
       await next();
-      if (deps.isStopping?.()) ctx.set('Connection', 'close'); // started before the stop: answered, then closed
     } catch (error) {
       // A client error raised by Koa or the router (a bad URL encoding, ctx.throw(4xx)): the
       // client's fault, not ours; anything else is a real internal fault.
