@@ -31,6 +31,8 @@ export class ConfigError extends Error {
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // The address to listen on: every interface by default; 127.0.0.1 behind a reverse proxy on this machine.
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).default('sqlite:data/contract-bot.sqlite'),
   POLICY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -14,13 +14,14 @@ export async function main(): Promise<void> {
   const gate = new RequestGate();
   const placement = metricsPlacement(env);
   const publicRoutes = placement === 'public' ? [...routes, metricsRoute(metrics, env.METRICS_TOKEN)] : routes;
-  const server = await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: publicRoutes, gate }), env.PORT, 'PORT');
+  const server = await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: publicRoutes, gate }), env.PORT, 'PORT', env.HOST);
   const metricsServer =
     placement === 'separate'
       ? await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: [metricsRoute(metrics, env.METRICS_TOKEN)] }), env.METRICS_PORT!, 'METRICS_PORT', env.METRICS_HOST)
       : undefined;
   log.info('contract-bot listening', {
     port: env.PORT,
+    host: env.HOST ?? 'all interfaces',
     policy: policy.file,
     database: env.DATABASE_URL.split(':')[0],
     metrics: placement === 'separate' ? `${env.METRICS_HOST}:${env.METRICS_PORT}` : placement === 'public' ? 'on PORT with METRICS_TOKEN' : 'off',
