@@ -11,6 +11,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import YAML from 'yaml';
 import { FakeWecom } from './fakes/wecom';
 import { BotProcess, freePort, SOAK_WECOM_APP, wecomBotEnv } from './soak/bot-process';
 import { buildDirectory, companyName, writePolicy, type Member } from './soak/directory';
@@ -54,10 +55,17 @@ async function startBot(dir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<
   throw new Error(`the bot did not start: ${bot.log.map((l) => l.raw).join('\n')}`);
 }
 
-/** A folder with the policy of the company: members with WeCom identities. */
+/**
+ * A folder with the policy of the company: members with WeCom identities. Claims last 5 s: after a
+ * restore, what the old process was handling when the backup was taken waits out its claim.
+ */
 function companyDir(label: string): string {
   const dir = fs.mkdtempSync(path.join(work, `${label}-`));
-  writePolicy(ROOT, dir, directory.people, (key) => fake.webhookUrl(key));
+  const file = writePolicy(ROOT, dir, directory.people, (key) => fake.webhookUrl(key));
+  const policy = YAML.parse(fs.readFileSync(file, 'utf8')) as { outbox: Record<string, unknown>; inbox: Record<string, unknown> };
+  policy.outbox.claim_seconds = 5;
+  policy.inbox.claim_seconds = 5;
+  fs.writeFileSync(file, YAML.stringify(policy));
   return dir;
 }
 
