@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await fake?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
+  if (!process.env.KEEP_OPERATIONS_WORK) fs.rmSync(work, { recursive: true, force: true });
 });
 
 interface Bot {
@@ -230,18 +230,20 @@ it('npm run backup while commands are processed: the copy passes integrity_check
   expect(count(file, 'SELECT COUNT(*) AS n FROM contract')).toBeGreaterThan(saved.length);
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
   fs.copyFileSync(target, file);
+  // Events acknowledged but not processed when the backup was taken are in it: processed after the restore.
+  const waiting = query<{ payload: string }>(target, "SELECT payload FROM inbox WHERE status = 'received'").map((r) => /标题:(备份 \d+-\d+)/.exec(r.payload)![1]!);
   const restored = await startBot(dir);
   try {
-    expect(titles(file).sort()).toEqual([...saved].sort());
     const from = fake.sent.length;
     expect(await post(restored.callbackUrl, fake.textXml(creators[0]!.userId, contractCommand(creators[0]!, '恢复后')))).toBe(200);
-    await waitFor(() => repliedContracts(from).length === 1, 30_000);
-    expect(titles(file)).toContain('恢复后');
+    await waitFor(() => repliedContracts(from).includes(query<{ number: string }>(file, "SELECT number FROM contract WHERE title = '恢复后'")[0]?.number ?? '-'), 30_000);
+    await waitFor(() => count(file, "SELECT COUNT(*) AS n FROM inbox WHERE status = 'received'") === 0, 30_000);
+    expect(titles(file).sort()).toEqual([...saved, ...waiting, '恢复后'].sort());
     expect(restored.process.errors()).toEqual([]);
   } finally {
     expect(await restored.process.stop(30_000)).toMatchObject({ code: 0 });
   }
-  process.stderr.write(`backup: ${committed.length} contracts committed before it, ${saved.length} in it, ${sent} commands sent meanwhile\n`);
+  process.stderr.write(`backup: ${committed.length} contracts committed before it, ${saved.length} in it (+${waiting.length} events waiting), ${sent} commands sent meanwhile\n`);
 }, 240_000);
 
 it('serves /metrics on the public port only with the Bearer token of METRICS_TOKEN', async () => {
