@@ -11,13 +11,16 @@ import { openDatabase } from '../storage/data-source';
 import { storedPeople } from '../handlers/directory-sync';
 import { createDirectoryStore } from '../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../storage/repositories';
+import { createBacklogReader } from '../storage/repositories/backlog';
 import { createUnitOfWork } from '../storage/unit-of-work';
 import { ADMIN_ALERT_PREFIXES, alertAdmins } from './admin-alerts';
 import type { Policy } from './config';
 import { Dispatcher, type DispatchDeps } from './dispatch';
 import { InboxWorker, type InboxWorkerOptions } from './inbox-worker';
 import type { Logger } from './logger';
-import { OutboxDispatcher, type OutboxDispatcherOptions } from './outbox-dispatcher';
+import type { BotMetrics } from './metrics';
+import { NotifierRouter } from './notifier-router';
+import { OutboxDispatcher, type DeliveryObserver, type OutboxDispatcherOptions } from './outbox-dispatcher';
 
 export interface AppOptions {
   databaseUrl: string;
@@ -25,6 +28,8 @@ export interface AppOptions {
   notifier: Notifier;
   clock: Clock;
   log: Logger;
+  /** Counters for /metrics (the server's); none in the console and most tests. */
+  metrics?: BotMetrics;
   outbox?: OutboxDispatcherOptions;
   /** Overrides of the inbox settings (tests). */
   inbox?: Partial<Pick<DispatchDeps, 'holder' | 'claimMs' | 'maxAttempts' | 'retryBaseMs'>>;
@@ -57,6 +62,15 @@ async function tellAdmins(uow: UnitOfWork, deps: Deps, clock: Clock, message: Ou
 /** This instance's name in the claims it takes on inbox and outbox rows. */
 export const newInstanceId = (): string => `bot-${process.pid}-${randomUUID().slice(0, 8)}`;
 
+/** Sends and failures counted by the platform that carries the message. */
+function deliveryMetrics(metrics: BotMetrics, notifier: Notifier): DeliveryObserver {
+  const platformOf = (m: OutboxRecord) => (notifier instanceof NotifierRouter ? notifier.platformOf(m) : 'unknown');
+  return {
+    sent: (m) => metrics.sent(platformOf(m)),
+    failed: (m, final) => metrics.sendFailed(platformOf(m), final),
+  };
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const { dataSource, kind } = await openDatabase(options.databaseUrl);
   const uow = createUnitOfWork(dataSource, kind);
@@ -86,6 +100,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     holder: instance,
     claimMs: options.policy.inbox.claimSeconds * 1000,
     maxAttempts: options.policy.inbox.maxAttempts,
+    metrics: options.metrics,
     ...options.inbox,
   });
   const outbox = new OutboxDispatcher(uow, createOutboxStore(), options.notifier, options.clock, options.log, {
@@ -95,8 +110,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     perMinute: options.policy.outbox.perMinute,
     claimMs: options.policy.outbox.claimSeconds * 1000,
     onDead: (message, error) => tellAdmins(uow, deps, options.clock, message, error),
+    observe: options.metrics && deliveryMetrics(options.metrics, options.notifier),
     ...options.outbox,
   });
+  options.metrics?.readBacklogFrom(createBacklogReader(dataSource));
   const worker = new InboxWorker({
     dispatcher,
     deliver: () => outbox.deliverDue(),

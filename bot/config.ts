@@ -36,6 +36,8 @@ export class ConfigError extends Error {
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // The address to listen on: every interface by default; 127.0.0.1 behind a reverse proxy on this machine.
+  HOST: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).default('sqlite:data/contract-bot.sqlite'),
   POLICY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -66,6 +68,13 @@ const envSchema = z.object({
   BOT_PUBLIC_URL: z.url().optional(),
   DOWNLOAD_LINK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   DOWNLOAD_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
+  // GET /metrics: on the public port only with a Bearer token; on METRICS_PORT (bound to
+  // METRICS_HOST, loopback by default) without one unless a token is given.
+  METRICS_TOKEN: z.string().min(16, 'expected a token of at least 16 characters (e.g. openssl rand -hex 24)').optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // Graceful stop: how long SIGTERM may take to finish in-flight events and flush the outbox.
+  STOP_DEADLINE_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
 });
 
 export type Env = z.infer<typeof envSchema> & { POLICY_FILE?: string };
@@ -333,6 +342,9 @@ const policySchema = z.strictObject({
       per_minute: z
         .strictObject({ channel: z.number().int().positive().default(20), person: z.number().int().positive().default(30) })
         .prefault({}),
+      // Days the content of a sent message (and the card handles of decided steps) is kept; its
+      // key, recipient, status and times stay, so it is still never sent twice.
+      retention_days: z.number().int().min(1).max(3650).default(90),
     })
     .prefault({}),
   inbox: z
@@ -375,7 +387,7 @@ export interface Policy {
   serviceSla: RawPolicy['service_sla'];
   /** The service-ticket clocks and alerts, as the use-cases take them. */
   service: ServicePolicy;
-  outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number } };
+  outbox: { maxAttempts: number; quietHours: boolean; claimSeconds: number; perMinute: { channel: number; person: number }; retentionDays: number };
   inbox: { maxAttempts: number; claimSeconds: number; retentionDays: number };
   notices: NoticePolicy;
   /** The quarterly report's channel (policy `alerts.report`). */
@@ -449,6 +461,7 @@ export function parsePolicy(yamlText: string, file: string): Policy {
       quietHours: raw.outbox.quiet_hours,
       claimSeconds: raw.outbox.claim_seconds,
       perMinute: raw.outbox.per_minute,
+      retentionDays: raw.outbox.retention_days,
     },
     inbox: {
       maxAttempts: raw.inbox.max_attempts,

@@ -25,6 +25,7 @@ import { alertAdmins } from './admin-alerts';
 import type { NormalizedEvent } from './events';
 import { GroupCommit } from './group-commit';
 import type { Logger } from './logger';
+import type { BotMetrics } from './metrics';
 
 export interface DispatchDeps {
   workflow: Deps;
@@ -45,6 +46,8 @@ export interface DispatchDeps {
   maxAttempts: number;
   /** Wait before an event that failed is tried again; doubles per attempt, at most a minute. */
   retryBaseMs?: number;
+  /** Counts inbound outcomes, command latency and decisions (counters only). */
+  metrics?: BotMetrics;
 }
 
 export type DispatchResult = 'processed' | 'duplicate';
@@ -77,6 +80,8 @@ const FAILED = '处理时出错了，已记录，请稍后再试或联系管理�
 const RESUME_BATCH = 50;
 /** One resume call takes at most this many events; the periodic loop takes the rest. */
 const RESUME_LIMIT = 1000;
+/** Commands and card buttons that decide an approval step, as counted by the decisions metric. */
+const DECISIONS = new Set(['approve', 'reject', 'transfer']);
 
 /** An event to accept; `reserve`: the caller processes it at once, so no worker may take it. */
 interface Arrival {
@@ -177,10 +182,22 @@ export class Dispatcher {
       for (const id of reserved) this.busy.add(id);
       return accepted;
     });
-    return records.catch((error: unknown) => {
-      for (const id of reserved) this.busy.delete(id); // nothing was committed
-      throw error;
-    });
+    return records.then(
+      (accepted) => {
+        accepted.forEach((r, i) => this.d.metrics?.inboundEvent(arrivals[i]!.event.platform, r ? 'accepted' : 'duplicate'));
+        return accepted;
+      },
+      (error: unknown) => {
+        for (const id of reserved) this.busy.delete(id); // nothing was committed
+        for (const { event } of arrivals) this.d.metrics?.inboundEvent(event.platform, 'failed');
+        throw error;
+      },
+    );
+  }
+
+  /** A callback refused at the edge (bad signature, stale, malformed): counted, never recorded. */
+  refused(platform: string): void {
+    this.d.metrics?.inboundEvent(platform, 'refused');
   }
 
   /**
@@ -212,6 +229,14 @@ export class Dispatcher {
   resumeUnfinished(): Promise<number> {
     this.resuming ??= this.resumeBatches().finally(() => (this.resuming = null));
     return this.resuming;
+  }
+
+  /**
+   * Graceful stop, after the worker has stopped: hands back the events this instance accepted and
+   * did not process, for the next instance to take at once. Returns how many.
+   */
+  releaseUnprocessed(): Promise<number> {
+    return this.d.uow.run((tx) => this.d.inbox.releaseHeld(tx, this.d.holder));
   }
 
   /** Stops taking over events (shutdown) and waits for the resume run and the accepts in progress. */
@@ -279,8 +304,11 @@ export class Dispatcher {
   }
 
   private async run(row: InboxRecord, event: NormalizedEvent, retryDelayMs: number, uow: UnitOfWork): Promise<Attempt> {
-    const { workflow, log, clock } = this.d;
+    const { workflow, log, clock, metrics } = this.d;
     const now = clock.now();
+    const started = performance.now();
+    let action = event.kind === 'card.action' ? `card:${event.action.type}` : 'message';
+    const observe = (outcome: 'ok' | 'refused' | 'error') => metrics?.command(action, outcome, (performance.now() - started) / 1000);
     const replyKey = `reply:${row.id}`;
     let person: Person | undefined;
     const finishWith = (views: View[], error?: string) =>
@@ -292,24 +320,36 @@ export class Dispatcher {
 
     try {
       person = this.personOf(event);
-      if (!person) return await finishWith([{ type: 'text', text: NOT_IN_DIRECTORY + event.senderIdentity }]);
+      if (!person) {
+        action = 'not_in_directory';
+        const attempt = await finishWith([{ type: 'text', text: NOT_IN_DIRECTORY + event.senderIdentity }]);
+        observe('refused');
+        return attempt;
+      }
       const actor = person;
-      return await uow.run(async (tx) => {
+      const attempt = await uow.run(async (tx) => {
         // Finish first: if the claim was lost nothing below runs, and the row stays locked until commit.
         await this.finish(tx, row.id, 'done', now);
         const ctx: Ctx = { tx, actor, now, platform: event.platform, attachments: [] };
-        const views = await this.execute(ctx, event);
+        const views = await this.execute(ctx, event, (name) => (action = name));
         const attachments = ctx.attachments?.length ? { attachments: ctx.attachments } : {};
         await workflow.repos.outbox.enqueue(tx, { dedupeKey: replyKey, to: replyTo(event, actor.id), views, ...attachments }, now);
         return { outcome: 'finished', views } satisfies Attempt;
       });
+      observe('ok');
+      const decided = action.replace(/^card:/, '');
+      if (DECISIONS.has(decided)) metrics?.decision(decided);
+      return attempt;
     } catch (error) {
       if (error instanceof ClaimLostError) throw error;
       // The transaction rolled back: nothing the command did is kept. Tell the person why.
       if (isAppError(error)) {
         log.info('command refused', { inboxId: row.id, code: error.code, person: person?.id });
-        return await finishWith([{ type: 'text', text: error.message }], error.code);
+        const attempt = await finishWith([{ type: 'text', text: error.message }], error.code);
+        observe('refused');
+        return attempt;
       }
+      observe('error');
       const message = String((error as Error)?.stack ?? error);
       log.error('command failed', { inboxId: row.id, person: person?.id, attempt: row.attempts, error: message });
       if (row.attempts >= this.d.maxAttempts) return await this.giveUp(row, event, String(error));
@@ -328,6 +368,7 @@ export class Dispatcher {
     const now = clock.now();
     const attempts = Math.min(row.attempts, this.d.maxAttempts);
     log.error('inbound event given up', { inboxId: row.id, key: row.deliveryKey, attempts, error: error.slice(0, 500) });
+    this.d.metrics?.inboundEvent(row.platform, 'failed');
     const person = safely(() => this.personOf(event));
     const views: View[] = [{ type: 'text', text: FAILED }];
     await uow.run(async (tx) => {
@@ -364,10 +405,15 @@ export class Dispatcher {
     );
   }
 
-  private execute(ctx: Ctx, event: NormalizedEvent): Promise<View[]> {
+  /**
+   * Runs the event's command or button. `named` learns what a text asked for (the command's name or
+   * `unparsed`: a bounded set, a metric label) before it runs.
+   */
+  private execute(ctx: Ctx, event: NormalizedEvent, named: (action: string) => void): Promise<View[]> {
     const deps = this.d.workflow;
     if (event.kind === 'card.action') return executeCardAction(deps, ctx, event.action, event.extra);
     const outcome = parseCommand(event.text, { now: ctx.now, timezone: deps.policy.timezone });
+    named(outcome.ok ? outcome.command.name : 'unparsed');
     if (!outcome.ok) return Promise.resolve(replyToUnparsed(outcome));
     return executeCommand(deps, ctx, outcome.command);
   }

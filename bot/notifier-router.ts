@@ -5,6 +5,8 @@ import type { Notifier, OutboxRecord, RateTarget } from '../handlers/ports';
 import { DeliveryError } from './delivery-error';
 
 export interface PlatformNotifier extends Notifier {
+  /** Its name in metrics: wecom, dingtalk, file. */
+  readonly platform?: string;
   canReach(message: OutboxRecord): boolean;
 }
 
@@ -19,6 +21,11 @@ export class NotifierRouter implements Notifier {
   /** The limit of the platform that will carry the message (for a channel: the first one's robot). */
   rateTarget(message: OutboxRecord): RateTarget | null | undefined {
     return this.platforms.find((p) => p.canReach(message))?.rateTarget?.(message);
+  }
+
+  /** The platform that will carry the message (for a channel: the first one), `none` if none can. */
+  platformOf(message: OutboxRecord): string {
+    return this.platforms.find((p) => p.canReach(message))?.platform ?? 'none';
   }
 
   async deliver(message: OutboxRecord): Promise<void> {

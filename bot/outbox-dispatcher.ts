@@ -48,6 +48,14 @@ export interface OutboxDispatcherOptions {
   perMinute?: { channel: number; person: number };
   /** Called once a message is given up (dead), to tell an admin. */
   onDead?: (message: OutboxRecord, error: string) => Promise<void>;
+  /** Told of each send and failed attempt (metrics); must be cheap and never throw. */
+  observe?: DeliveryObserver;
+}
+
+export interface DeliveryObserver {
+  sent(message: OutboxRecord): void;
+  /** `final`: the message was given up (dead). */
+  failed(message: OutboxRecord, final: boolean): void;
 }
 
 const MINUTE = 60_000;
@@ -57,7 +65,7 @@ export const DEFAULT_CONCURRENCY = 32;
 export class OutboxDispatcher {
   private running: Promise<number> | null = null;
   private queued: Promise<number> | null = null;
-  private readonly opts: Required<Omit<OutboxDispatcherOptions, 'quietHours' | 'onDead' | 'perMinute'>> & OutboxDispatcherOptions;
+  private readonly opts: Required<Omit<OutboxDispatcherOptions, 'quietHours' | 'onDead' | 'perMinute' | 'observe'>> & OutboxDispatcherOptions;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -177,6 +185,7 @@ export class OutboxDispatcher {
           await this.recordFailure(message, error, outcomes);
           continue;
         }
+        this.opts.observe?.sent(message);
         await outcomes.add({ kind: 'sent', id: message.id });
         sent++;
       } finally {
@@ -189,6 +198,7 @@ export class OutboxDispatcher {
   private async recordFailure(message: OutboxRecord, error: unknown, outcomes: OutcomeWriter): Promise<void> {
     const options = error instanceof DeliveryError ? error.options : {};
     if (options.deferUntil) {
+      this.opts.observe?.failed(message, false);
       await outcomes.add({ kind: 'defer', id: message.id, at: options.deferUntil, reason: String(error) });
       return;
     }
@@ -196,6 +206,7 @@ export class OutboxDispatcher {
     const delay = Math.min(this.opts.baseBackoffMs * 2 ** (attempts - 1), this.opts.maxBackoffMs);
     const retryAt = options.permanent || attempts >= this.opts.maxAttempts ? null : new Date(this.clock.now().getTime() + delay);
     this.log.warn('outbox delivery failed', { id: message.id, key: message.dedupeKey, attempts, retryAt, error: String(error) });
+    this.opts.observe?.failed(message, !retryAt);
     await outcomes.add({ kind: 'failed', id: message.id, error: String(error), retryAt });
     if (!retryAt) {
       this.log.error('outbox message given up', { id: message.id, key: message.dedupeKey, attempts });

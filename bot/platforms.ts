@@ -17,12 +17,14 @@ import { directorySources, directorySyncJob, DirectoryWatcher } from './director
 import type { DingtalkStreamClient } from './dingtalk/stream';
 import { LAST_OFFICIAL_YEAR } from '../handlers/domain/calendar';
 import { createLogger, type Logger } from './logger';
+import { BotMetrics } from './metrics';
 import { NotifierRouter, type PlatformNotifier } from './notifier-router';
 import { connectWecom } from './wecom';
 import { WECOM_CALLBACK_PATH } from './wecom/callback';
 
 /** OUTBOX_DRY_RUN_FILE: every message is appended to a file (JSON lines) instead of being sent. */
 export class FileSinkNotifier implements PlatformNotifier, Notifier {
+  readonly platform = 'file';
   constructor(private readonly file: string) {}
   canReach(): boolean {
     return true;
@@ -78,17 +80,25 @@ export async function startBot() {
   const policy = loadPolicy(env, (m) => log.warn(m));
   warnIfHolidaysRunOut(policy, log);
   const notifier = new NotifierRouter();
-  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
+  const metrics = new BotMetrics();
+  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log, metrics });
   const background = new BackgroundWork(log);
   const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
-  const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
+  const scheduler = new Scheduler({
+    uow: app.uow,
+    leases: createLeaseStore(),
+    clock: systemClock,
+    timezone: policy.workflow.timezone,
+    log,
+    onRun: (job, outcome, seconds) => metrics.jobRun(job, outcome, seconds),
+  });
   const jobs = botJobs({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy);
   // Not among `jobs`: `npm run jobs` runs those back to back, and a sync reads whole directories.
   const directoryJob = policy.directorySync.enabled
     ? directorySyncJob({ app, policy, sources: directorySources(env, systemClock), clock: systemClock, log })
     : undefined;
   const directoryWatcher = new DirectoryWatcher(app, policy, log);
-  return { env, log, policy, app, background, routes, stream, scheduler, jobs, directoryJob, directoryWatcher };
+  return { env, log, policy, app, background, routes, stream, scheduler, jobs, directoryJob, directoryWatcher, metrics };
 }
 
 /** Official holidays are known through LAST_OFFICIAL_YEAR; within 60 days of its end, say what to do. */

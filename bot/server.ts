@@ -13,6 +13,51 @@ export interface ServerDeps {
   log: Logger;
   /** Adds platform routes (WeCom callback, DingTalk HTTP mode) to the router. */
   routes?: ((router: Router) => void)[];
+  /** Graceful stop: once closed, new requests are answered 503 (main.ts). */
+  gate?: RequestGate;
+}
+
+/**
+ * Counts the requests in flight and, once closed, answers new ones 503 (a platform retries the
+ * callback later, to whichever instance is up) while the server still listens; requests already
+ * in flight finish, and their connection closes.
+ */
+export class RequestGate {
+  private closed = false;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Resolves once no request that got through is still being handled. */
+  drained(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  middleware(): Koa.Middleware {
+    return async (ctx, next) => {
+      if (this.closed) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.set('Connection', 'close');
+        ctx.body = { status: 'stopping' };
+        return;
+      }
+      this.inFlight++;
+      try {
+        await next();
+      } finally {
+        if (this.closed) ctx.set('Connection', 'close');
+        if (--this.inFlight === 0) for (const resolve of this.waiters.splice(0)) resolve();
+      }
+    };
+  }
 }
 
 /** Builds the Koa app. It does not listen: `listen` (main.ts) or a test does. */
@@ -27,6 +72,7 @@ export function createServer(deps: ServerDeps): Koa {
   });
   for (const add of deps.routes ?? []) add(router);
 
+  if (deps.gate) app.use(deps.gate.middleware());
   app.use(async (ctx, next) => {
     try {
       await next();

@@ -349,6 +349,12 @@ export interface CardDeliveryStore {
   /** Deliveries of a card to a recipient whose handle has not been used yet, oldest first. */
   listUnused(tx: Tx, platform: string, cardKey: string, recipient: string): Promise<CardDeliveryRecord[]>;
   markUsed(tx: Tx, id: number, at: Date): Promise<void>;
+  /**
+   * Deletes up to `limit` records (id > `afterId`, oldest first) sent before `before` that no card
+   * update can need any more: used, or not the card of an approval step still pending. Returns how
+   * many were looked at (a full batch means more may follow) and the last id looked at.
+   */
+  prune(tx: Tx, before: Date, afterId: number, limit: number): Promise<{ looked: number; deleted: number; lastId: number }>;
 }
 
 export interface Notifier {
@@ -738,6 +744,11 @@ export interface InboxStore {
    * keeping the delivery key (redeliveries are still recognised), status and timestamps; returns how many.
    */
   prune(tx: Tx, before: Date, now: Date, limit: number): Promise<number>;
+  /**
+   * Gives up this instance's claims on events it accepted and has not processed (graceful stop), so
+   * that the next instance takes them at once instead of after the claim time; returns how many.
+   */
+  releaseHeld(tx: Tx, holder: string): Promise<number>;
 }
 
 /** `person:lisi`, `channel:approvals`, `conversation:wecom:ZhangSan`: messages to one key keep their order. */
@@ -810,6 +821,11 @@ export interface OutboxStore {
   status(tx: Tx, now: Date): Promise<OutboxStatus>;
   /** A message's attachments (for a download link), or null when there is no such message. */
   findAttachments(tx: Tx, id: number): Promise<Attachment[] | null>;
+  /**
+   * Empties the content (views, last error) of up to `limit` messages sent before `before`, keeping
+   * the dedupe key, recipient, status and times (a message is still never sent twice); returns how many.
+   */
+  prune(tx: Tx, before: Date, now: Date, limit: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------

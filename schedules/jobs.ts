@@ -2,12 +2,12 @@
 
 import { SYSTEM, type Deps } from '../handlers/context';
 import { contractExpiryNotices, dailyDigest, nudgeFollowUps, weeklyFollowUpDigest } from '../handlers/notices';
-import type { InboxStore, NoticePolicy, ReminderPolicy, UnitOfWork } from '../handlers/ports';
+import type { CardDeliveryStore, InboxStore, NoticePolicy, OutboxStore, ReminderPolicy, Tx, UnitOfWork } from '../handlers/ports';
 import { fulfilmentAlerts } from '../handlers/fulfilment-alerts';
 import { remindOverdueApprovals } from '../handlers/reminders';
 import { quarterlyReport, type ReportPolicy } from '../handlers/reports';
 import { checkServiceClocks } from '../handlers/service-alerts';
-import { createInboxStore } from '../storage/repositories';
+import { createCardDeliveryStore, createInboxStore, createOutboxStore } from '../storage/repositories';
 import type { Job } from './scheduler';
 
 export interface JobDeps {
@@ -17,6 +17,9 @@ export interface JobDeps {
   deliver(): Promise<unknown>;
   /** The inbox, for its retention (default: the database's). */
   inbox?: InboxStore;
+  /** The outbox and card deliveries, for their retention (default: the database's). */
+  outbox?: OutboxStore;
+  cards?: CardDeliveryStore;
 }
 
 export function approvalRemindersJob(d: JobDeps, reminders: ReminderPolicy): Job {
@@ -72,8 +75,8 @@ export function serviceSlaJob(d: JobDeps): Job {
   };
 }
 
-export interface InboxRetention {
-  /** Payloads of events received longer ago than this are replaced by a stub. */
+export interface Retention {
+  /** Content older than this many days is pruned. */
   retentionDays: number;
   /** Rows per transaction, and transactions per run: a run stays short, the rest waits an hour. */
   batchSize?: number;
@@ -85,23 +88,40 @@ export interface InboxRetention {
  * (one short transaction each). Keys, status and times stay, so a late redelivery is still a duplicate.
  * Returns how many rows were pruned.
  */
-export function inboxRetentionJob(d: JobDeps, retention: InboxRetention): Job {
+export function inboxRetentionJob(d: JobDeps, retention: Retention): Job {
   const inbox = d.inbox ?? createInboxStore();
-  const batchSize = retention.batchSize ?? 500;
-  const maxBatches = retention.maxBatches ?? 200;
   return {
     name: 'inbox-retention',
     cron: '23 * * * *',
     leaseMs: 10 * 60_000,
+    run: (now) => inBatches(d, retention, (tx, before, limit) => inbox.prune(tx, before, now, limit), now),
+  };
+}
+
+/**
+ * Hourly: the content of messages sent before the retention period is emptied (key, recipient,
+ * status and times stay, so a message is never sent twice), and the card handles no update can
+ * need any more are deleted (used ones, and all but those of approval steps still pending), in
+ * bounded batches. Returns how many messages and card records.
+ */
+export function outboxRetentionJob(d: JobDeps, retention: Retention): Job {
+  const outbox = d.outbox ?? createOutboxStore();
+  const cards = d.cards ?? createCardDeliveryStore();
+  return {
+    name: 'outbox-retention',
+    cron: '37 * * * *',
+    leaseMs: 10 * 60_000,
     async run(now) {
-      const before = new Date(now.getTime() - retention.retentionDays * 86_400_000);
-      let pruned = 0;
-      for (let i = 0; i < maxBatches; i++) {
-        const n = await d.uow.run((tx) => inbox.prune(tx, before, now, batchSize));
-        pruned += n;
-        if (n < batchSize) break;
-      }
-      return pruned;
+      const messages = await inBatches(d, retention, (tx, before, limit) => outbox.prune(tx, before, now, limit), now);
+      let afterId = 0;
+      let cardRecords = 0;
+      await inBatches(d, retention, async (tx, before, limit) => {
+        const batch = await cards.prune(tx, before, afterId, limit);
+        afterId = batch.lastId;
+        cardRecords += batch.deleted;
+        return batch.looked;
+      }, now);
+      return { messages, cardRecords };
     },
   };
 }
@@ -123,14 +143,29 @@ export function quarterlyReportJob(d: JobDeps, report: ReportPolicy): Job {
   };
 }
 
+/** Runs `prune` (one short transaction each) until a batch is not full, at most `maxBatches` times. */
+async function inBatches(d: JobDeps, retention: Retention, prune: (tx: Tx, before: Date, limit: number) => Promise<number>, now: Date): Promise<number> {
+  const batchSize = retention.batchSize ?? 500;
+  const maxBatches = retention.maxBatches ?? 200;
+  const before = new Date(now.getTime() - retention.retentionDays * 86_400_000);
+  let total = 0;
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await d.uow.run((tx) => prune(tx, before, batchSize));
+    total += n;
+    if (n < batchSize) break;
+  }
+  return total;
+}
+
 /** The jobs a bot runs, configured from the policy. */
 export const botJobs = (
   d: JobDeps,
-  policy: { reminders: ReminderPolicy; notices: NoticePolicy; inbox: { retentionDays: number }; report?: ReportPolicy },
+  policy: { reminders: ReminderPolicy; notices: NoticePolicy; inbox: { retentionDays: number }; outbox: { retentionDays: number }; report?: ReportPolicy },
 ): Job[] => [
   approvalRemindersJob(d, policy.reminders),
   noticesJob(d, policy.notices),
   serviceSlaJob(d),
   inboxRetentionJob(d, policy.inbox),
+  outboxRetentionJob(d, policy.outbox),
   ...(policy.report?.channel ? [quarterlyReportJob(d, policy.report)] : []),
 ];

@@ -22,10 +22,14 @@ export interface SchedulerDeps {
   timezone: string;
   log: { info(m: string, f?: Record<string, unknown>): void; error(m: string, f?: Record<string, unknown>): void };
   holder?: string;
+  /** Told of each run (metrics): ran and finished, failed, or skipped (another instance holds the lease). */
+  onRun?: (job: string, outcome: 'ok' | 'failed' | 'skipped', seconds: number) => void;
 }
 
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
+  /** Runs in progress, so that stop() can wait for them. */
+  private readonly running = new Set<Promise<boolean>>();
   readonly holder: string;
 
   constructor(private readonly d: SchedulerDeps) {
@@ -33,13 +37,27 @@ export class Scheduler {
   }
 
   /** Runs a job once now if this instance gets its lease; returns whether it ran. */
-  async runOnce(job: Job): Promise<boolean> {
+  runOnce(job: Job): Promise<boolean> {
+    const run = this.leasedRun(job).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return run;
+  }
+
+  private async leasedRun(job: Job): Promise<boolean> {
     const now = this.d.clock.now();
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     const got = await this.d.uow.run((tx) => this.d.leases.acquire(tx, job.name, this.holder, new Date(now.getTime() + job.leaseMs), now));
-    if (!got) return false;
+    if (!got) {
+      this.d.onRun?.(job.name, 'skipped', seconds());
+      return false;
+    }
+    let outcome: 'ok' | 'failed' = 'failed';
     try {
       await job.run(now);
+      outcome = 'ok';
     } finally {
+      this.d.onRun?.(job.name, outcome, seconds());
       await this.d.uow.run((tx) => this.d.leases.release(tx, job.name, this.holder));
     }
     return true;
@@ -58,8 +76,10 @@ export class Scheduler {
     this.d.log.info('schedules started', { jobs: jobs.map((j) => `${j.name} (${j.cron})`) });
   }
 
+  /** No new runs; resolves once the runs in progress have finished. */
   async stop(): Promise<void> {
     for (const t of this.tasks) await t.destroy();
     this.tasks.length = 0;
+    await Promise.allSettled([...this.running]);
   }
 }

@@ -55,6 +55,7 @@ export function dingtalkHttpRoutes(deps: DingtalkHttpDeps) {
   const windowMs = (deps.windowSeconds ?? DEFAULT_DINGTALK_WINDOW_SECONDS) * 1000;
   const refuse = (ctx: Context, status: number, reason: string) => {
     deps.log.warn('dingtalk callback rejected', { status, reason, ip: clientIp(ctx) });
+    deps.dispatcher.refused('dingtalk');
     ctx.status = status;
     ctx.body = '';
   };

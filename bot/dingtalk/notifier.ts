@@ -37,6 +37,7 @@ export interface DingtalkNotifierDeps {
 const interactive = (v: View): v is { type: 'card'; card: CardView } => v.type === 'card' && v.card.buttons.length > 0 && !v.card.status;
 
 export class DingtalkNotifier implements PlatformNotifier {
+  readonly platform = 'dingtalk';
   private readonly perRobot: SlidingWindowLimiter;
 
   constructor(private readonly d: DingtalkNotifierDeps) {

@@ -15,10 +15,17 @@ export interface WecomApiConfig {
 }
 
 export class WecomApiError extends DeliveryError {
-  constructor(readonly errcode: number, errmsg: string, path: string, clock: Clock) {
+  constructor(readonly errcode: number, readonly errmsg: string, path: string, clock: Clock) {
     super(`WeCom ${path}: ${errcode} ${errmsg}`, classify(errcode, clock));
   }
 }
+
+/**
+ * The card's task_id was used before: this very card went out already (the process stopped between
+ * sending and recording it, or a restored backup sends it again). The errmsg wording is assumed
+ * ("task_id exists"); 40058 alone means any invalid parameter.
+ */
+export const isTaskIdTaken = (e: unknown): boolean => e instanceof WecomApiError && e.errcode === 40058 && /task_?id/i.test(e.errmsg) && /exist/i.test(e.errmsg);
 
 const EXPIRED_TOKEN = [42001, 40014];
 /** Configuration problems: retrying will not help until someone fixes the settings. */

@@ -83,6 +83,7 @@ async function handleErrors(ctx: Context, deps: WecomCallbackDeps, work: () => P
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     deps.log.warn('wecom callback rejected', { status: error.status, reason: error.message, ip: clientIp(ctx) });
+    deps.dispatcher.refused('wecom');
     ctx.status = error.status;
     ctx.body = '';
   }

@@ -7,7 +7,7 @@ import { recipientKey, type Attachment, type CardDeliveryStore, type Clock, type
 import { DeliveryError } from '../delivery-error';
 import type { Logger } from '../logger';
 import { SlidingWindowLimiter } from '../rate-limit';
-import { isConfigError, type WecomApi } from './api';
+import { isConfigError, isTaskIdTaken, type WecomApi } from './api';
 import { sendRobotFile, sendRobotImage, sendRobotMarkdown } from './robot-webhook';
 import { attachmentFile, CHART_SKIPPED } from '../charts/attachments';
 
@@ -23,6 +23,7 @@ export interface WecomNotifierDeps {
 }
 
 export class WecomNotifier implements Notifier {
+  readonly platform = 'wecom';
   /** WeCom accepts 30 app messages per minute per member; beyond that they are dropped, so wait. */
   private readonly perMember: SlidingWindowLimiter;
   private readonly perRobot: SlidingWindowLimiter;
@@ -97,7 +98,13 @@ export class WecomNotifier implements Notifier {
     const freeAt = this.perMember.take(userId);
     if (freeAt) throw new DeliveryError(`WeCom: 30 messages per minute to ${userId} reached`, { deferUntil: freeAt });
     for (const [i, body] of wecomMessages(message.views, (card, index) => taskIdFor(card.cardKey ?? 'card', `${message.id}-${index}`)).entries()) {
-      const { responseCode } = await this.d.api.send(userId, body);
+      const sent = await this.d.api.send(userId, body).catch((error: unknown) => {
+        if (body.msgtype !== 'template_card' || !isTaskIdTaken(error)) throw error;
+        this.d.log.info('wecom card sent before, not again', { id: message.id, key: message.dedupeKey });
+        return null; // its handle was not recorded: this copy cannot be updated in place
+      });
+      if (!sent) continue;
+      const { responseCode } = sent;
       const cardKey = body.msgtype === 'template_card' ? cardKeyOf(message, i) : undefined;
       if (cardKey && responseCode) {
         await this.d.uow.run((tx) =>

@@ -50,6 +50,8 @@ export class OutboxEntity {
   @InstantColumn({ name: 'created_at' }) createdAt!: Date;
   @InstantColumn({ name: 'sent_at', nullable: true }) sentAt!: Date | null;
   @Column({ name: 'last_error', type: 'text', nullable: true }) lastError!: string | null;
+  /** When the content (views) of a sent message was emptied after the retention period. */
+  @InstantColumn({ name: 'pruned_at', nullable: true }) prunedAt!: Date | null;
 }
 
 /** A named counter (contract and customer numbers): handed out in a transaction, never reused. */

@@ -10,6 +10,7 @@ import { Fulfilment17645300000000 } from './17645300000000-fulfilment';
 import { ServiceTickets17645400000000 } from './17645400000000-service-tickets';
 import { OutboxAttachments17645500000000 } from './17645500000000-outbox-attachments';
 import { DirectoryMembers17645600000000 } from './17645600000000-directory-members';
+import { OutboxRetention17645650000000 } from './17645650000000-outbox-retention';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   ServiceTickets17645400000000,
   OutboxAttachments17645500000000,
   DirectoryMembers17645600000000,
+  OutboxRetention17645650000000,
 ];

@@ -501,6 +501,8 @@ export function createInboxStore(): InboxStore {
       (await updateRows(managerOf(tx), InboxEntity, { status, processedAt: now, claimUntil: null, error: error?.slice(0, 2000) ?? null }, HELD, [id, holder])) === 1,
     release: async (tx, id, holder, retryAt, error) =>
       (await updateRows(managerOf(tx), InboxEntity, { claimedBy: null, claimUntil: retryAt, error: error.slice(0, 2000) }, HELD, [id, holder])) === 1,
+    releaseHeld: async (tx, holder) =>
+      updateRows(managerOf(tx), InboxEntity, { claimedBy: null, claimUntil: null }, "status = 'received' AND claimed_by = ?", [holder]),
     async prune(tx, before, now, limit) {
       const em = managerOf(tx);
       const rows: { id: number | string }[] = await em
@@ -639,6 +641,18 @@ export function createOutboxStore(): OutboxStore {
       const row = await managerOf(tx).findOne(OutboxEntity, { where: { id }, select: { id: true, attachments: true } });
       return row ? ((row.attachments as Attachment[] | null) ?? []) : null;
     },
+    async prune(tx, before, now, limit) {
+      const em = managerOf(tx);
+      // Served by IDX_outbox_retention (pruned_at, sent_at): rows already pruned are never read again.
+      const rows: { id: number | string }[] = await em.query(
+        `SELECT id FROM outbox WHERE pruned_at IS NULL AND sent_at < ${param(em, 1)} AND status = 'sent' ORDER BY sent_at LIMIT ${Math.floor(limit)}`,
+        [before.getTime()],
+      );
+      if (rows.length === 0) return 0;
+      const { sql, params } = idList(em, rows.map((r) => Number(r.id)), 2);
+      await em.query(`UPDATE outbox SET views = '[]', attachments = NULL, last_error = NULL, pruned_at = ${param(em, 1)} WHERE id ${sql}`, [now.getTime(), ...params]);
+      return rows.length;
+    },
   };
 }
 
@@ -761,6 +775,26 @@ export function createCardDeliveryStore(): CardDeliveryStore {
         .getMany()) as unknown as CardDeliveryRecord[],
     async markUsed(tx, id, at) {
       await managerOf(tx).update(CardDeliveryEntity, { id }, { usedAt: at });
+    },
+    async prune(tx, before, afterId, limit) {
+      const em = managerOf(tx);
+      const rows = await em
+        .createQueryBuilder(CardDeliveryEntity, 'c')
+        .select(['c.id', 'c.cardKey', 'c.usedAt'])
+        .where('c.id > :afterId AND c.sent_at < :before', { afterId, before: before.getTime() })
+        .orderBy('c.id', 'ASC')
+        .take(limit)
+        .getMany();
+      if (rows.length === 0) return { looked: 0, deleted: 0, lastId: afterId };
+      // The card of an approval step still pending may be updated when it is decided: kept.
+      const stepOf = (key: string) => /^approval:(\d+)$/.exec(key)?.[1];
+      const stepIds = [...new Set(rows.filter((r) => !r.usedAt).map((r) => stepOf(r.cardKey)).filter((id): id is string => !!id).map(Number))];
+      const pending = new Set(
+        stepIds.length === 0 ? [] : (await em.find(ApprovalStepEntity, { select: { id: true }, where: { id: In(stepIds), status: 'pending' } })).map((s) => s.id),
+      );
+      const ids = rows.filter((r) => r.usedAt || !pending.has(Number(stepOf(r.cardKey)))).map((r) => r.id);
+      if (ids.length) await em.delete(CardDeliveryEntity, { id: In(ids) });
+      return { looked: rows.length, deleted: ids.length, lastId: rows[rows.length - 1]!.id };
     },
   };
 }

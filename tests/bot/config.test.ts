@@ -18,6 +18,8 @@ describe('environment', () => {
       DOWNLOAD_LINK_TTL_MINUTES: 1440,
       WECOM_CALLBACK_WINDOW_SECONDS: 300,
       DINGTALK_HTTP_WINDOW_SECONDS: 300,
+      METRICS_HOST: '127.0.0.1',
+      STOP_DEADLINE_SECONDS: 20,
     });
   });
   it('takes WeCom settings all together or not at all', () => {
@@ -43,6 +45,9 @@ describe('environment', () => {
   it('names the bad variable', () => {
     expect(() => loadEnv({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadEnv({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadEnv({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: expected a token of at least 16 characters/);
+    expect(() => loadEnv({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(() => loadEnv({ STOP_DEADLINE_SECONDS: '0' })).toThrow(/STOP_DEADLINE_SECONDS/);
   });
 });
 

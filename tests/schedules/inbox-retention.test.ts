@@ -53,7 +53,7 @@ it('prunes payloads older than retention_days in batches, keeps key, status and 
 it('runs hourly among the bot jobs, under its lease, with the retention period of the policy', async () => {
   const h = await startHarness();
   await h.app.dispatcher.handle(message('帮助', 'wecom:one'));
-  const jobs = botJobs({ uow: h.app.uow, workflow: h.app.deps, deliver: async () => undefined }, { reminders: { intervalHours: 4, copyManagerAfter: 2, alertChannelAfter: 3 }, notices: { expiryNoticeDays: [], renewalObjectionDays: 30, channels: {} }, inbox: { retentionDays: 2 } });
+  const jobs = botJobs({ uow: h.app.uow, workflow: h.app.deps, deliver: async () => undefined }, { reminders: { intervalHours: 4, copyManagerAfter: 2, alertChannelAfter: 3 }, notices: { expiryNoticeDays: [], renewalObjectionDays: 30, channels: {} }, inbox: { retentionDays: 2 }, outbox: { retentionDays: 90 } });
   const job = jobs.find((j) => j.name === 'inbox-retention')!;
   expect(job.cron).toMatch(/^\d+ \* \* \* \*$/);
   const scheduler = new Scheduler({ uow: h.app.uow, leases: createLeaseStore(), clock: h.clock, timezone: 'Asia/Shanghai', log: silentLogger });

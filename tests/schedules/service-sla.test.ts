@@ -34,7 +34,7 @@ function recorder(harness: Harness): { seen: Delivery[]; walk(untilLocal: string
   };
   // The job as the bot schedules it (botJobs), run under its lease by the scheduler.
   const jobDeps = { uow: harness.app.uow, workflow: harness.app.deps, deliver: () => harness.app.outbox.deliverDue() };
-  const job = botJobs(jobDeps, { reminders: { intervalHours: 4, copyManagerAfter: 2, alertChannelAfter: 3 }, notices: { expiryNoticeDays: [], renewalObjectionDays: 30, channels: {} }, inbox: { retentionDays: 30 } }).find(
+  const job = botJobs(jobDeps, { reminders: { intervalHours: 4, copyManagerAfter: 2, alertChannelAfter: 3 }, notices: { expiryNoticeDays: [], renewalObjectionDays: 30, channels: {} }, inbox: { retentionDays: 30 }, outbox: { retentionDays: 90 } }).find(
     (j) => j.name === 'service-sla',
   )!;
   expect(job).toMatchObject({ cron: '* * * * *' });
