@@ -1,25 +1,30 @@
 // Composition root: config → storage → platforms → server → schedules and outbox loop; graceful stop.
 
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { CONSOLE_PATH } from './console/web';
 import { DatabaseConfigError, withoutSecretsOf } from '../storage/data-source';
 import { ConfigError } from './config';
 import { startBot } from './platforms';
 import { createServer, listen, SERVER_LIMITS } from './server';
 
 export async function main(): Promise<void> {
-  const { env, log, policy, app, background, routes, stream, scheduler, jobs } = await startBot();
-  const server = await listen(createServer({ dataSource: app.dataSource, log, routes }), env.PORT).catch((error: NodeJS.ErrnoException) => {
+  const { env, log, policy, app, background, routes, stream, scheduler, jobs, console: webConsole } = await startBot({ webConsole: true });
+  const host = webConsole?.host ?? env.HOST;
+  const server = await listen(createServer({ dataSource: app.dataSource, log, routes }), env.PORT, host).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE' || error.code === 'EACCES'
       ? new ConfigError(`PORT: cannot listen on port ${env.PORT} (${error.code}); choose a free port`)
       : error;
   });
   log.info('contract-bot listening', {
     port: env.PORT,
+    host: host ?? 'all interfaces',
     policy: policy.file,
     database: env.DATABASE_URL.split(':')[0],
     headersTimeoutMs: SERVER_LIMITS.headersTimeoutMs,
     requestTimeoutMs: SERVER_LIMITS.requestTimeoutMs,
   });
+  if (webConsole) log.info(`web console: ${consoleUrl(host, (server.address() as AddressInfo).port)}`, { consoleMode: webConsole.consoleMode, remote: webConsole.allowRemote });
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void stream?.start();
   scheduler.start(jobs);
@@ -50,6 +55,12 @@ export async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Where to open the console: this machine's name unless the server listens on one other address only. */
+export function consoleUrl(host: string | undefined, port: number): string {
+  const wildcard = !host || host === '0.0.0.0' || host === '::' || /^(127\.|localhost$|::1$)/.test(host);
+  return `http://${wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}${CONSOLE_PATH}`;
 }
 
 /**

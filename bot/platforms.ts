@@ -6,11 +6,15 @@ import fs from 'node:fs';
 import { renderText } from '../cards/text';
 import type { Notifier, OutboxRecord } from '../handlers/ports';
 import { botJobs } from '../schedules/jobs';
-import { Scheduler } from '../schedules/scheduler';
+import { Scheduler, type Job } from '../schedules/scheduler';
 import { createLeaseStore } from '../storage/repositories';
 import { createApp, systemClock, type App } from './app';
 import { BackgroundWork } from './background';
-import { dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
+import { consoleSettings, dingtalkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
+import { SimulatedClock } from './console/clock';
+import { seedDemo } from './console/demo';
+import { consoleRoutes } from './console/web';
+import { WebConsoleNotifier } from './console/web-notifier';
 import { connectDingtalk } from './dingtalk';
 import type { DingtalkStreamClient } from './dingtalk/stream';
 import { LAST_OFFICIAL_YEAR } from '../handlers/domain/calendar';
@@ -66,19 +70,49 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
  * Everything a running bot needs, from the environment: config, database, platforms, and the
  * scheduled jobs with their scheduler. Used by `npm start` (main.ts) and `npm run jobs`.
  */
-export async function startBot() {
+export async function startBot(options: { webConsole?: boolean } = {}) {
   loadDotEnv();
   const env = loadEnv();
   const log = createLogger(env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => log.warn(m));
   warnIfHolidaysRunOut(policy, log);
+  const consoleCfg = consoleSettings(env);
+  const webConsole = options.webConsole === true && consoleCfg.enabled;
+  // Console mode (no platform): time can be moved forward, and what is sent shows at once, even at night.
+  const simulated = webConsole && consoleCfg.consoleMode ? new SimulatedClock() : undefined;
+  const clock = simulated ?? systemClock;
   const notifier = new NotifierRouter();
-  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log });
+  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock, log, ...(simulated ? { outbox: { quietHours: undefined } } : {}) });
   const background = new BackgroundWork(log);
   const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
-  const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock: systemClock, timezone: policy.workflow.timezone, log });
+  const scheduler = new Scheduler({ uow: app.uow, leases: createLeaseStore(), clock, timezone: policy.workflow.timezone, log });
   const jobs = botJobs({ uow: app.uow, workflow: app.deps, deliver: () => app.outbox.deliverDue() }, policy);
-  return { env, log, policy, app, background, routes, stream, scheduler, jobs };
+  if (webConsole) {
+    // Last: a person a platform can reach gets the message there; the console shows the rest.
+    const web = new WebConsoleNotifier(clock);
+    notifier.add(web);
+    routes.push(
+      consoleRoutes({
+        app,
+        notifier: web,
+        settings: consoleCfg,
+        log,
+        channels: Object.keys(policy.channels),
+        clock,
+        ...(simulated
+          ? {
+              time: { clock: simulated, runJobs: () => runEach(scheduler, jobs) },
+              seedDemo: () => seedDemo(app, simulated).then((r) => r.summary),
+            }
+          : {}),
+      }),
+    );
+  }
+  return { env, log, policy, app, background, routes, stream, scheduler, jobs, console: webConsole ? consoleCfg : undefined };
+}
+
+async function runEach(scheduler: Scheduler, jobs: Job[]): Promise<void> {
+  for (const job of jobs) await scheduler.runOnce(job);
 }
 
 /** Official holidays are known through LAST_OFFICIAL_YEAR; within 60 days of its end, say what to do. */
