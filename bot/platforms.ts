@@ -70,16 +70,25 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
  * Everything a running bot needs, from the environment: config, database, platforms, and the
  * scheduled jobs with their scheduler. Used by `npm start` (main.ts) and `npm run jobs`.
  */
-export async function startBot(options: { webConsole?: boolean } = {}) {
-  loadDotEnv();
-  const env = loadEnv();
+export interface StartOptions {
+  /** Serve the web console when its rules allow (`npm start`; not the jobs CLI, which must not swallow messages). */
+  webConsole?: boolean;
+  /** The environment (tests); default process.env with `.env` loaded. */
+  env?: NodeJS.ProcessEnv;
+  /** Real time for the console's simulated clock (tests); default Date.now. */
+  realTime?: () => number;
+}
+
+export async function startBot(options: StartOptions = {}) {
+  if (!options.env) loadDotEnv();
+  const env = loadEnv(options.env);
   const log = createLogger(env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => log.warn(m));
   warnIfHolidaysRunOut(policy, log);
   const consoleCfg = consoleSettings(env);
   const webConsole = options.webConsole === true && consoleCfg.enabled;
   // Console mode (no platform): time can be moved forward, and what is sent shows at once, even at night.
-  const simulated = webConsole && consoleCfg.consoleMode ? new SimulatedClock() : undefined;
+  const simulated = webConsole && consoleCfg.consoleMode ? new SimulatedClock(options.realTime) : undefined;
   const clock = simulated ?? systemClock;
   const notifier = new NotifierRouter();
   const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock, log, ...(simulated ? { outbox: { quietHours: undefined } } : {}) });
