@@ -102,7 +102,7 @@ const contracts: DemoStep = {
     await s.say('zhaoliu', `提交 ${fresh}`);
 
     s.note(
-      `合同 11 个：草稿 ${draft}；已取消 ${cancelled}；已签订 ${signed}；已通过 ${approved}；已驳回 ${rejected}；已撤回 ${withdrawn}；` +
+      `合同 10 个：草稿 ${draft}；已取消 ${cancelled}；已签订 ${signed}；已通过 ${approved}；已驳回 ${rejected}；已撤回 ${withdrawn}；` +
         `审批超时 ${overdueManager}（销售经理）和 ${overdueLegal}（法务）；大额审批中 ${large}（财务）；审批中 ${fresh}`,
     );
   },
