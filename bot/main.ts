@@ -4,13 +4,14 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { CONSOLE_PATH } from './console/web';
 import { DatabaseConfigError, withoutSecretsOf } from '../storage/data-source';
-import { ConfigError } from './config';
+import { ConfigError, consoleSettings } from './config';
 import { startBot } from './platforms';
 import { createServer, listen, SERVER_LIMITS } from './server';
 
 export async function main(): Promise<void> {
   const { env, log, policy, app, background, routes, stream, scheduler, jobs, console: webConsole } = await startBot({ webConsole: true });
-  const host = webConsole?.host ?? env.HOST;
+  // No platform: a local try-out, on 127.0.0.1 unless HOST says otherwise (see consoleSettings).
+  const host = consoleSettings(env).host;
   const server = await listen(createServer({ dataSource: app.dataSource, log, routes }), env.PORT, host).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE' || error.code === 'EACCES'
       ? new ConfigError(`PORT: cannot listen on port ${env.PORT} (${error.code}); choose a free port`)

@@ -66,10 +66,6 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
   return { routes, stream: connected.stream };
 }
 
-/**
- * Everything a running bot needs, from the environment: config, database, platforms, and the
- * scheduled jobs with their scheduler. Used by `npm start` (main.ts) and `npm run jobs`.
- */
 export interface StartOptions {
   /** Serve the web console when its rules allow (`npm start`; not the jobs CLI, which must not swallow messages). */
   webConsole?: boolean;
@@ -79,6 +75,10 @@ export interface StartOptions {
   realTime?: () => number;
 }
 
+/**
+ * Everything a running bot needs, from the environment: config, database, platforms, and the
+ * scheduled jobs with their scheduler. Used by `npm start` (main.ts) and `npm run jobs`.
+ */
 export async function startBot(options: StartOptions = {}) {
   if (!options.env) loadDotEnv();
   const env = loadEnv(options.env);
