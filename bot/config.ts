@@ -36,8 +36,12 @@ export class ConfigError extends Error {
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  // The address to listen on: every interface by default; 127.0.0.1 behind a reverse proxy on this machine.
+  /** Interface to listen on; default 127.0.0.1 when no platform is configured, else every interface. */
   HOST: z.string().min(1).optional(),
+  /** The web console at /console: on by default only when no platform is configured. */
+  CONSOLE_ENABLED: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  /** Lets clients other than this machine use /console (it can act as anyone: only on a trusted network). */
+  CONSOLE_ALLOW_REMOTE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   DATABASE_URL: z.string().min(1).default('sqlite:data/contract-bot.sqlite'),
   POLICY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -138,6 +142,33 @@ export interface DingtalkSettings {
   oapiBase: string;
   /** HTTP mode: how far a request's signed timestamp may be from now (default 300 s, at most 3600). */
   httpWindowSeconds?: number;
+}
+
+export interface ConsoleSettings {
+  /** /console is served. */
+  enabled: boolean;
+  /** No platform is configured: the console is the only transport, and its clock may move time. */
+  consoleMode: boolean;
+  /** The interface the server listens on (undefined: every interface). */
+  host: string | undefined;
+  /** /console answers clients other than this machine. */
+  allowRemote: boolean;
+}
+
+/**
+ * The web console's rules. With no platform configured the bot is a local try-out: /console is on and
+ * the server listens on HOST, default 127.0.0.1. With a platform, the server listens on every interface
+ * (callbacks must reach it) and /console is off unless CONSOLE_ENABLED=true, and then answers only this
+ * machine unless CONSOLE_ALLOW_REMOTE=true.
+ */
+export function consoleSettings(env: Env): ConsoleSettings {
+  const consoleMode = !wecomSettings(env) && !dingtalkSettings(env);
+  return {
+    enabled: env.CONSOLE_ENABLED ?? consoleMode,
+    consoleMode,
+    host: env.HOST ?? (consoleMode ? '127.0.0.1' : undefined),
+    allowRemote: env.CONSOLE_ALLOW_REMOTE ?? false,
+  };
 }
 
 /** DingTalk's settings when the app credentials are given, null when neither is. */

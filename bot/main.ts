@@ -1,27 +1,31 @@
 // Composition root: config → storage → platforms → server → schedules and outbox loop; graceful stop.
 
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { CONSOLE_PATH } from './console/web';
 import { DatabaseConfigError, withoutSecretsOf } from '../storage/data-source';
 import type { Server } from 'node:http';
-import { ConfigError, type Env } from './config';
+import { ConfigError, consoleSettings, type Env } from './config';
 import { metricsRoute } from './metrics';
 import { startBot } from './platforms';
 import { createServer, listen, RequestGate, SERVER_LIMITS } from './server';
 
 export async function main(): Promise<void> {
-  const { env, log, policy, app, background, routes, stream, scheduler, jobs, metrics, directoryJob, directoryWatcher } = await startBot();
+  const { env, log, policy, app, background, routes, stream, scheduler, jobs, metrics, directoryJob, directoryWatcher, console: webConsole } = await startBot({ webConsole: true });
   let stopping = false;
   const gate = new RequestGate();
   const placement = metricsPlacement(env);
   const publicRoutes = placement === 'public' ? [...routes, metricsRoute(metrics, env.METRICS_TOKEN)] : routes;
-  const server = await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: publicRoutes, gate }), env.PORT, 'PORT', env.HOST);
+  // No platform: a local try-out, on 127.0.0.1 unless HOST says otherwise (see consoleSettings).
+  const host = consoleSettings(env).host;
+  const server = await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: publicRoutes, gate }), env.PORT, 'PORT', host);
   const metricsServer =
     placement === 'separate'
       ? await listenOrExplain(createServer({ dataSource: app.dataSource, log, routes: [metricsRoute(metrics, env.METRICS_TOKEN)] }), env.METRICS_PORT!, 'METRICS_PORT', env.METRICS_HOST)
       : undefined;
   log.info('contract-bot listening', {
     port: env.PORT,
-    host: env.HOST ?? 'all interfaces',
+    host: host ?? 'all interfaces',
     policy: policy.file,
     database: env.DATABASE_URL.split(':')[0],
     metrics: placement === 'separate' ? `${env.METRICS_HOST}:${env.METRICS_PORT}` : placement === 'public' ? 'on PORT with METRICS_TOKEN' : 'off',
@@ -29,6 +33,7 @@ export async function main(): Promise<void> {
     headersTimeoutMs: SERVER_LIMITS.headersTimeoutMs,
     requestTimeoutMs: SERVER_LIMITS.requestTimeoutMs,
   });
+  if (webConsole) log.info(`web console: ${consoleUrl(host, (server.address() as AddressInfo).port)}`, { consoleMode: webConsole.consoleMode, remote: webConsole.allowRemote });
   // Stream mode needs no public URL: it connects out. Connection failures are retried in the background.
   void stream?.start();
   scheduler.start(directoryJob ? [...jobs, directoryJob] : jobs);
@@ -120,6 +125,12 @@ async function listenOrExplain(app: Parameters<typeof listen>[0], port: number, 
       ? new ConfigError(`${variable}: cannot listen on ${host ? `${host}:` : 'port '}${port} (${error.code}); choose a free port${host ? ' and an address of this machine' : ''}`)
       : error;
   });
+}
+
+/** Where to open the console: this machine's name unless the server listens on one other address only. */
+export function consoleUrl(host: string | undefined, port: number): string {
+  const wildcard = !host || host === '0.0.0.0' || host === '::' || /^(127\.|localhost$|::1$)/.test(host);
+  return `http://${wildcard ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}${CONSOLE_PATH}`;
 }
 
 /**

@@ -6,12 +6,16 @@ import fs from 'node:fs';
 import { renderText } from '../cards/text';
 import type { Notifier, OutboxRecord } from '../handlers/ports';
 import { botJobs } from '../schedules/jobs';
-import { Scheduler } from '../schedules/scheduler';
+import { Scheduler, type Job } from '../schedules/scheduler';
 import { createLeaseStore, createOutboxStore } from '../storage/repositories';
 import { downloadRoutes } from './download-links';
 import { createApp, systemClock, type App } from './app';
 import { BackgroundWork } from './background';
-import { dingtalkSettings, downloadLinkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
+import { consoleSettings, dingtalkSettings, downloadLinkSettings, loadDotEnv, loadEnv, loadPolicy, wecomSettings, type Env, type Policy } from './config';
+import { SimulatedClock } from './console/clock';
+import { seedDemo } from './console/demo';
+import { consoleRoutes } from './console/web';
+import { WebConsoleNotifier } from './console/web-notifier';
 import { connectDingtalk } from './dingtalk';
 import { directorySources, directorySyncJob, DirectoryWatcher } from './directory';
 import type { DingtalkStreamClient } from './dingtalk/stream';
@@ -69,25 +73,39 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
   return { routes, stream: connected.stream };
 }
 
+export interface StartOptions {
+  /** Serve the web console when its rules allow (`npm start`; not the jobs CLI, which must not swallow messages). */
+  webConsole?: boolean;
+  /** The environment (tests); default process.env with `.env` loaded. */
+  env?: NodeJS.ProcessEnv;
+  /** Real time for the console's simulated clock (tests); default Date.now. */
+  realTime?: () => number;
+}
+
 /**
  * Everything a running bot needs, from the environment: config, database, platforms, and the
  * scheduled jobs with their scheduler. Used by `npm start` (main.ts) and `npm run jobs`.
  */
-export async function startBot() {
-  loadDotEnv();
-  const env = loadEnv();
+export async function startBot(options: StartOptions = {}) {
+  if (!options.env) loadDotEnv();
+  const env = loadEnv(options.env);
   const log = createLogger(env.LOG_LEVEL);
   const policy = loadPolicy(env, (m) => log.warn(m));
   warnIfHolidaysRunOut(policy, log);
+  const consoleCfg = consoleSettings(env);
+  const webConsole = options.webConsole === true && consoleCfg.enabled;
+  // Console mode (no platform): time can be moved forward, and what is sent shows at once, even at night.
+  const simulated = webConsole && consoleCfg.consoleMode ? new SimulatedClock(options.realTime) : undefined;
+  const clock = simulated ?? systemClock;
   const notifier = new NotifierRouter();
   const metrics = new BotMetrics();
-  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock: systemClock, log, metrics });
+  const app = await createApp({ databaseUrl: env.DATABASE_URL, policy, notifier, clock, log, metrics, ...(simulated ? { outbox: { quietHours: undefined } } : {}) });
   const background = new BackgroundWork(log);
   const { routes, stream } = connectPlatforms({ env, app, policy, log, background, notifier });
   const scheduler = new Scheduler({
     uow: app.uow,
     leases: createLeaseStore(),
-    clock: systemClock,
+    clock,
     timezone: policy.workflow.timezone,
     log,
     onRun: (job, outcome, seconds) => metrics.jobRun(job, outcome, seconds),
@@ -98,7 +116,35 @@ export async function startBot() {
     ? directorySyncJob({ app, policy, sources: directorySources(env, systemClock), clock: systemClock, log })
     : undefined;
   const directoryWatcher = new DirectoryWatcher(app, policy, log);
-  return { env, log, policy, app, background, routes, stream, scheduler, jobs, directoryJob, directoryWatcher, metrics };
+  if (webConsole) {
+    // Last: a person a platform can reach gets the message there; the console shows the rest.
+    const web = new WebConsoleNotifier(clock);
+    notifier.add(web);
+    routes.push(
+      consoleRoutes({
+        app,
+        notifier: web,
+        settings: consoleCfg,
+        log,
+        channels: Object.keys(policy.channels),
+        clock,
+        ...(simulated
+          ? {
+              time: { clock: simulated, runJobs: () => runEach(scheduler, jobs) },
+              seedDemo: () => seedDemo(app, simulated).then((r) => r.summary),
+            }
+          : {}),
+      }),
+    );
+  }
+  return {
+    env, log, policy, app, background, routes, stream, scheduler, jobs, directoryJob, directoryWatcher, metrics,
+    console: webConsole ? consoleCfg : undefined,
+  };
+}
+
+async function runEach(scheduler: Scheduler, jobs: Job[]): Promise<void> {
+  for (const job of jobs) await scheduler.runOnce(job);
 }
 
 /** Official holidays are known through LAST_OFFICIAL_YEAR; within 60 days of its end, say what to do. */

@@ -36,6 +36,8 @@ fs.writeFileSync(
 beforeAll(() => {
   // The instances run the compiled bot, as in production.
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', build], { cwd: ROOT });
+  // The web console's page is not TypeScript: it is served from next to the compiled file.
+  fs.cpSync(path.join(ROOT, 'bot/console/public'), path.join(build, 'bot/console/public'), { recursive: true });
 }, 120_000);
 
 async function seedOverdueSteps(databaseUrl: string, count: number): Promise<void> {
@@ -203,6 +205,34 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+it("npm start's entry point with no platform configured: listens on 127.0.0.1 only and prints the console's URL", async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(build, 'bot/main.js')], {
+    cwd: work,
+    env: { ...process.env, PORT: String(port), DATABASE_URL: `sqlite:${path.join(work, 'console.sqlite')}`, POLICY_FILE: policyFile, LOG_LEVEL: 'info', NODE_PATH: path.join(ROOT, 'node_modules') },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let logs = '';
+  child.stderr!.on('data', (d) => (logs += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    await waitUntil(() => logs.includes('web console:') || child.exitCode !== null, 20_000);
+    expect(logs).toContain(`"msg":"web console: http://localhost:${port}/console"`);
+    expect(logs).toContain('"host":"127.0.0.1"');
+    const page = await fetch(`http://127.0.0.1:${port}/console`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('合同助手');
+    // Not reachable through this machine's other addresses.
+    const others = Object.values(os.networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4');
+    for (const a of others) {
+      await expect(fetch(`http://${a!.address}:${port}/console`)).rejects.toThrow();
+    }
+  } finally {
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }
+}, 60_000);
 
 /** `npm start`'s entry point as a process; resolves once it serves /healthz. */
 async function startBotProcess(databaseUrl: string, sink: string) {
