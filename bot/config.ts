@@ -64,12 +64,12 @@ const envSchema = z.object({
   DINGTALK_GATEWAY_URL: z.url().default('https://api.dingtalk.com/v1.0/gateway/connections/open'),
   DINGTALK_API_BASE: z.url().default('https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: z.url().default('https://oapi.dingtalk.com'),
-  // The bot's public base URL (https://bot.example.com), for `npm run doctor` to check it is reachable.
+  // The bot's public base URL (https://bot.example.com): `npm run doctor` checks it answers; the signed
+  // download links (charts and CSV files for DingTalk) point there.
   PUBLIC_URL: z.url().optional(),
   // HTTP mode: DingTalk itself accepts a timestamp within 1 h; the shorter, the shorter a replay lasts.
   DINGTALK_HTTP_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
-  // Signed download links for charts and CSV files (DingTalk needs a URL): this server's public base URL.
-  BOT_PUBLIC_URL: z.url().optional(),
+  // Signed download links for charts and CSV files (DingTalk needs a URL): on when this secret is set.
   DOWNLOAD_LINK_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   DOWNLOAD_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
   // GET /metrics: on the public port only with a Bearer token; on METRICS_PORT (bound to
@@ -124,11 +124,14 @@ export function wecomSettings(env: Env): WecomSettings | null {
   };
 }
 
-/** Signed download links when BOT_PUBLIC_URL is set (then DOWNLOAD_LINK_SECRET is required); null otherwise. */
+/**
+ * Signed download links when DOWNLOAD_LINK_SECRET is set (then PUBLIC_URL, where the links point, is
+ * required); null otherwise. PUBLIC_URL alone is only the address `npm run doctor` checks.
+ */
 export function downloadLinkSettings(env: Env): DownloadLinkSettings | null {
-  if (!env.BOT_PUBLIC_URL) return null;
-  if (!env.DOWNLOAD_LINK_SECRET) throw new ConfigError('BOT_PUBLIC_URL is set: set DOWNLOAD_LINK_SECRET too (at least 16 random characters, the same on every instance)');
-  return { baseUrl: env.BOT_PUBLIC_URL, secret: env.DOWNLOAD_LINK_SECRET, ttlMs: env.DOWNLOAD_LINK_TTL_MINUTES * 60_000 };
+  if (!env.DOWNLOAD_LINK_SECRET) return null;
+  if (!env.PUBLIC_URL) throw new ConfigError('DOWNLOAD_LINK_SECRET is set: set PUBLIC_URL too (this server\'s public base URL, e.g. https://bot.example.com), where the download links point');
+  return { baseUrl: env.PUBLIC_URL, secret: env.DOWNLOAD_LINK_SECRET, ttlMs: env.DOWNLOAD_LINK_TTL_MINUTES * 60_000 };
 }
 
 export interface DingtalkSettings {

@@ -10,7 +10,7 @@ import { attachmentFile } from './charts/attachments';
 import type { Logger } from './logger';
 
 export interface DownloadLinkSettings {
-  /** Public base URL of this bot's HTTP server, e.g. https://bot.example.com (BOT_PUBLIC_URL). */
+  /** Public base URL of this bot's HTTP server, e.g. https://bot.example.com (PUBLIC_URL). */
   baseUrl: string;
   /** HMAC key (DOWNLOAD_LINK_SECRET); the same on every instance behind the URL. */
   secret: string;

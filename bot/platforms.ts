@@ -51,7 +51,7 @@ export function connectPlatforms(options: { env: Env; app: App; policy: Policy; 
   const routes: ((router: Router) => void)[] = [];
   const links = downloadLinkSettings(env);
   if (links) routes.push(downloadRoutes({ settings: links, uow: app.uow, outbox: createOutboxStore(), clock: systemClock, log }));
-  else log.info('download links off: DingTalk gets no charts or files', { needs: 'BOT_PUBLIC_URL, DOWNLOAD_LINK_SECRET' });
+  else log.info('download links off: DingTalk gets no charts or files', { needs: 'PUBLIC_URL, DOWNLOAD_LINK_SECRET' });
   const wecom = wecomSettings(env);
   if (wecom) {
     const connected = connectWecom({ settings: wecom, app, policy, clock: systemClock, log, background });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadEnv } from '../bot/config';
 import { DINGTALK_CALLBACK_PATH } from '../bot/dingtalk/http-callback';
+import { DOWNLOAD_PATH } from '../bot/download-links';
 import { WECOM_CALLBACK_PATH } from '../bot/wecom/callback';
 
 const ROOT = path.join(__dirname, '..');
@@ -50,15 +51,15 @@ it('pm2: the same entry point and folder, and a kill_timeout longer than the sto
   expect(path.dirname(String(app.error_file))).toBe(rotated);
 });
 
-it('nginx: HTTPS, proxies exactly the callback routes to PORT, a body limit, and nothing else (no /metrics)', () => {
+it('nginx: HTTPS, proxies exactly the callbacks, /healthz and the download links to PORT, a body limit, and nothing else (no /metrics, no /console)', () => {
   const conf = read('deploy/nginx.conf');
   expect(conf).toMatch(/listen 443 ssl/);
   expect(new RegExp(`server 127\\.0\\.0\\.1:${defaults.PORT};`).test(conf)).toBe(true);
-  const proxied = [...conf.matchAll(/location = (\S+) \{\s*proxy_pass /g)].map((m) => m[1]);
-  expect(proxied.sort()).toEqual([DINGTALK_CALLBACK_PATH, WECOM_CALLBACK_PATH].sort());
+  const proxied = [...conf.matchAll(/location (?:= )?(\S+) \{\s*(?:limit_except GET \{ deny all; \}\s*)?proxy_pass /g)].map((m) => m[1]);
+  expect(proxied.sort()).toEqual([DINGTALK_CALLBACK_PATH, WECOM_CALLBACK_PATH, '/healthz', DOWNLOAD_PATH.split(':')[0]].sort());
   expect([...conf.matchAll(/proxy_pass /g)]).toHaveLength(proxied.length);
   expect(conf).toMatch(/location \/ \{\s*return 404;\s*\}/);
-  expect(conf).not.toMatch(/location[^{]*metrics/);
+  expect(conf).not.toMatch(/location[^{]*(metrics|console)/);
   const limit = /client_max_body_size (\d+)k;/.exec(conf);
   expect(Number(limit?.[1])).toBeLessThanOrEqual(64); // what the callback routes accept
 });

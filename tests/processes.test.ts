@@ -81,7 +81,8 @@ function runInstance(databaseUrl: string, sink: string, seconds: number, onStart
 async function twoInstances(databaseUrl: string, label: string): Promise<void> {
   await seedOverdueSteps(databaseUrl, 1000);
   const sink = path.join(work, `${label}-sink.jsonl`);
-  const codes = await Promise.all([runInstance(databaseUrl, sink, 6), runInstance(databaseUrl, sink, 6)]);
+  // 12 s of running: the reminders take a second or two on a quiet machine, several on a loaded one.
+  const codes = await Promise.all([runInstance(databaseUrl, sink, 12), runInstance(databaseUrl, sink, 12)]);
   expect(codes).toEqual([0, 0]);
   const lines = fs.readFileSync(sink, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string; pid: number });
   const reminders = lines.filter((l) => l.key.startsWith('reminder:'));

@@ -122,12 +122,12 @@ export class DingtalkNotifier implements PlatformNotifier {
 
   /**
    * Charts as markdown images and files as links, both signed download links served by this bot;
-   * without BOT_PUBLIC_URL (or a font for a chart) a line says what was left out.
+   * without PUBLIC_URL and DOWNLOAD_LINK_SECRET (or a font for a chart) a line says what was left out.
    */
   private withAttachments(md: { title: string; text: string }, message: OutboxRecord): { title: string; text: string } {
     const links = this.d.links;
     const lines = (message.attachments ?? []).map((a, i) => {
-      if (!links) return `（${a.fileName} 未发送：未配置 BOT_PUBLIC_URL）`;
+      if (!links) return `（${a.fileName} 未发送：未配置下载链接 PUBLIC_URL / DOWNLOAD_LINK_SECRET）`;
       if (a.kind === 'chart' && !ensureChartFont()) return CHART_SKIPPED;
       const { url } = downloadUrl(links, message.id, i, this.d.clock.now());
       const valid = `（链接 ${Math.round(links.ttlMs / 3_600_000) || 1} 小时内有效）`;

@@ -35,7 +35,7 @@ export const HELP_COMMANDS: CommandHelp[] = [
   { name: 'service', keyword: '报修', alias: 'service', usage: '报修 <合同号> <紧急/一般/巡检> <描述> [联系人:…] [日期:…（巡检）]', example: '报修 HT-2026-0001 紧急 生产线设备停机 联系人:张三', summary: '报修（开服务工单）' },
   { name: 'ack', keyword: '受理', alias: 'ack', usage: '受理 <工单号> [说明]', example: '受理 FW-2026-0001', summary: '受理工单' },
   { name: 'respond', keyword: '响应', alias: 'respond', usage: '响应 <工单号> [说明]', example: '响应 FW-2026-0001 已远程排查，今天下午上门', summary: '首次响应工单' },
-  { name: 'resolve', keyword: '解决', alias: 'resolve', usage: '解决 <工单号或问题编号> [说明]', example: '解决 FW-2026-0001 更换主板后恢复运行', summary: '解决服务工单（客户将收到评价卡片）或履约问题 WT-…（须写说明）' },
+  { name: 'resolve', keyword: '解决', alias: 'resolve', usage: '解决 <工单号> [说明] | 解决 <问题编号> <说明>', example: '解决 FW-2026-0001 更换主板后恢复运行', summary: '解决服务工单（客户将收到评价卡片）或履约问题 WT-…（须写说明）' },
   { name: 'rate', keyword: '评价', alias: 'rate', usage: '评价 <工单号> <速度> <能力> <态度> <专业>（各 1–5 分）', example: '评价 FW-2026-0001 5 4 5 5', summary: '评价已解决的工单' },
   { name: 'objection', keyword: '异议', alias: 'objection', usage: '异议 <工单号> <内容>', example: '异议 FW-2026-0001 设备仍有异响', summary: '对解决结果提出异议' },
   { name: 'callback', keyword: '回访', alias: 'callback', usage: '回访 <工单号> [说明]', example: '回访 FW-2026-0001 客户确认运行正常', summary: '登记回访' },

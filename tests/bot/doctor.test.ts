@@ -17,8 +17,8 @@ import { FakeDingtalk } from '../fakes/dingtalk';
 import { FakeWecom } from '../fakes/wecom';
 import { EXAMPLE_POLICY } from '../support/harness';
 import { ownDatabase } from '../support/own-database';
-import { MIGRATIONS } from '../../storage/migrations';
 import { SETTINGS } from '../support/wecom-rig';
+import { MIGRATIONS } from '../../storage/migrations';
 
 let dir: string;
 let wecom: FakeWecom;
@@ -123,7 +123,7 @@ it('fails on a database it cannot reach, and on migrations not applied', async (
   await ds.undoLastMigration();
   await ds.destroy();
   const behind = await doctor({ ...healthy, DATABASE_URL: `sqlite:${old}` });
-  expect(line(behind, 'database').detail).toMatch(/1 migration\(s\) not applied \(DirectoryMembers17645600000000\)/);
+  expect(line(behind, 'database').detail).toContain(`1 migration(s) not applied (${MIGRATIONS[MIGRATIONS.length - 1]!.name})`);
 });
 
 const SERVERS: [string, 'postgres' | 'mysql', boolean][] = [

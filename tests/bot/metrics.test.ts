@@ -44,7 +44,7 @@ function parseExposition(text: string): Samples {
   const types = new Map<string, string>();
   const samples: Samples = new Map();
   const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
-  const sampleLine = new RegExp(`^(${NAME})(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\["\\\\n])*",?)*)\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|NaN|\\+Inf|-Inf))(?: -?\\d+)?$`);
+  const sampleLine = new RegExp(`^(${NAME})(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\["\\\\n])*",?)*)\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?|[Nn]a[Nn]|\\+Inf|-Inf))(?: -?\\d+)?$`);
   for (const line of text.slice(0, -1).split('\n')) {
     if (line === '') continue; // the format allows empty lines (prom-client separates families with one)
     const help = new RegExp(`^# HELP (${NAME}) .*$`).exec(line);

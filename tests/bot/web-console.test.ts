@@ -93,7 +93,7 @@ describe('the console on the running bot', () => {
     expect((await fetch(`${rig.base}/console/console.js`)).headers.get('content-type')).toContain('javascript');
     const state = (await (await fetch(`${rig.base}/console/api/state`)).json()) as { people: { id: string }[]; channels: string[]; clock: boolean };
     expect(state.people.map((p) => p.id)).toContain('lisi');
-    expect(state.channels).toEqual(['approvals', 'sales']);
+    expect(state.channels).toEqual(['approvals', 'sales', 'management', 'service']); // policy.example.yaml's
     expect(state.clock).toBe(true);
 
     expect((await rig.post('/console/api/say', { as: 'zhangsan', text: '新建客户 名称:华东日报社 等级:A' })).status).toBe(200);

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../storage/data-source';
 import { ownDatabase } from '../support/own-database';
+import { Fulfilment17645300000000 } from '../../storage/migrations/17645300000000-fulfilment';
+import { undoThrough } from '../support/migrations';
 
 const sqliteFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fulfil-mig-')), 'db.sqlite');
 const TARGETS: [string, () => Promise<string>, boolean][] = [
@@ -24,7 +26,7 @@ it.each(TARGETS.filter(([, , ok]) => ok).map(([k, u]) => [k, u] as const))('%s: 
     const q = (name: string) => ds.driver.escape(name);
     const count = async (table: string) => Number(Object.values((await ds.query(`SELECT COUNT(*) AS n FROM ${q(table)}`))[0] as object)[0]);
     expect(await ds.showMigrations()).toBe(false); // openDatabase ran every migration
-    await ds.undoLastMigration({ transaction: 'each' });
+    await undoThrough(ds, Fulfilment17645300000000);
     for (const t of TABLES) await expect(count(t)).rejects.toThrow();
     // A contract written by the previous schema gets received_fen 0.
     await ds.query(`INSERT INTO ${q('person')} (${q('id')}, ${q('name')}, ${q('roles')}, ${q('active')}) VALUES ('p1', 'P', '[]', ${ds.options.type === 'postgres' ? 'true' : '1'})`);
@@ -39,7 +41,7 @@ it.each(TARGETS.filter(([, , ok]) => ok).map(([k, u]) => [k, u] as const))('%s: 
     expect(Number((await ds.query(`SELECT ${q('received_fen')} AS r FROM ${q('contract')}`))[0].r)).toBe(0);
     expect(await ds.showMigrations()).toBe(false);
     // Down once more with the referencing rows in place (SQLite must not rebuild the contract table).
-    await ds.undoLastMigration({ transaction: 'each' });
+    await undoThrough(ds, Fulfilment17645300000000);
     expect(Number(Object.values((await ds.query(`SELECT COUNT(*) AS n FROM ${q('contract')}`))[0] as object)[0])).toBe(1);
     await ds.runMigrations({ transaction: 'each' });
   } finally {

@@ -10,6 +10,8 @@ import { averageRatings, ratingFigures, ticketFigures } from '../../handlers/ser
 import { startHarness, type Harness } from '../support/harness';
 import { ownDatabase } from '../support/own-database';
 import { servicePolicy, signedContract } from '../support/service';
+import { ServiceTickets17645400000000 } from '../../storage/migrations/17645400000000-service-tickets';
+import { undoThrough } from '../support/migrations';
 
 const at = (local: string) => new Date(`${local}+08:00`);
 const sqliteFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-service-')), 'db.sqlite');
@@ -82,7 +84,7 @@ describe.each(TARGETS.filter((t) => t[1]).map((t) => [t[0]]))('%s', (kind) => {
   }, 120_000);
 
   it('the migration goes down and up again', async () => {
-    await h.app.dataSource.undoLastMigration({ transaction: 'each' });
+    await undoThrough(h.app.dataSource, ServiceTickets17645400000000);
     await expect(h.app.dataSource.query('SELECT COUNT(*) AS n FROM service_ticket')).rejects.toThrow();
     await h.app.dataSource.runMigrations({ transaction: 'each' });
     expect(Number((await h.app.dataSource.query('SELECT COUNT(*) AS n FROM service_ticket'))[0].n)).toBe(0);

@@ -58,7 +58,9 @@ describe('SQLite unit of work over 100,000 transactions', () => {
 
     const first = fastest(batchMs.slice(0, WINDOW / BATCH));
     const last = fastest(batchMs.slice(-WINDOW / BATCH));
-    expect(last).toBeLessThanOrEqual(first * 1.5);
+    // A wrapper per transaction grows the cost with every one (many times over by the end); 3× leaves
+    // room for a shared, loaded machine, which moved the fastest batch by up to 2× in one run.
+    expect(last).toBeLessThanOrEqual(first * 3);
   }, 300_000);
 
   it('still opens every transaction with BEGIN IMMEDIATE: another connection cannot write meanwhile', async () => {
@@ -118,6 +120,8 @@ describe.each(pooledReachable)('%s unit of work over 10,000 transactions', (kind
     expect(Number(row.v)).toBe(POOLED_TOTAL);
     const first = fastest(batchMs.slice(0, POOLED_WINDOW / POOLED_BATCH));
     const last = fastest(batchMs.slice(-POOLED_WINDOW / POOLED_BATCH));
-    expect(last).toBeLessThanOrEqual(first * 1.5);
+    // A wrapper per transaction grows the cost with every one (many times over by the end); 3× leaves
+    // room for a shared, loaded machine, which moved the fastest batch by up to 2× in one run.
+    expect(last).toBeLessThanOrEqual(first * 3);
   }, 300_000);
 });
