@@ -63,7 +63,10 @@ const markdownOf = (v: View): string =>
 export function wecomMessages(views: View[], taskId: (card: CardView, index: number) => string): WecomMessageBody[] {
   const out: WecomMessageBody[] = [];
   views.forEach((v, i) => {
-    if (v.type === 'text') out.push({ msgtype: 'text', text: { content: truncateBytes(plainBlock(v.text), MAX_TEXT_BYTES) } });
+    const plain = v.type === 'text' ? plainBlock(v.text) : '';
+    // WeCom cuts a text message at 2,048 bytes; a longer text (the full 帮助 list) goes as markdown,
+    // which carries 4,096 and which the WeCom client renders.
+    if (v.type === 'text' && Buffer.byteLength(plain) <= MAX_TEXT_BYTES) out.push({ msgtype: 'text', text: { content: plain } });
     else if (v.type === 'card' && v.card.buttons.length && !v.card.status) out.push({ msgtype: 'template_card', template_card: templateCard(v.card, taskId(v.card, i)) });
     else out.push({ msgtype: 'markdown', markdown: { content: truncateBytes(markdownOf(v), MAX_MARKDOWN_BYTES) } });
   });

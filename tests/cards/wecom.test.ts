@@ -1,6 +1,7 @@
 import { cardActionKey, parseCardActionKey } from '../../cards/action-key';
 import { taskIdFor, templateCard, wecomMessages } from '../../cards/wecom/message';
 import type { CardView } from '../../cards/model';
+import { HELP_COMMANDS, helpText } from '../../handlers/commands/help';
 
 const approval: CardView = {
   kind: 'approval',
@@ -61,7 +62,26 @@ describe('WeCom renderers', () => {
   });
 
   it('keeps long text within WeCom limits', () => {
+    // 6,000 bytes: more than a text message (2,048) and a markdown one (4,096) carry.
     const [body] = wecomMessages([{ type: 'text', text: '很'.repeat(2000) }], () => 'x');
-    expect(Buffer.byteLength((body as { text: { content: string } }).text.content)).toBeLessThanOrEqual(2048);
+    expect(Buffer.byteLength((body as { markdown: { content: string } }).markdown.content)).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('long texts on WeCom', () => {
+  it('sends a text over 2,048 bytes (the whole 帮助 list) as markdown, whole, not cut', () => {
+    const help = helpText();
+    expect(Buffer.byteLength(help)).toBeGreaterThan(2048); // else this test proves nothing
+    const [message, ...rest] = wecomMessages([{ type: 'text', text: help }], () => 'x');
+    expect(rest).toHaveLength(0);
+    expect(message!.msgtype).toBe('markdown');
+    const content = (message as { markdown: { content: string } }).markdown.content;
+    expect(Buffer.byteLength(content)).toBeLessThanOrEqual(4096);
+    for (const h of HELP_COMMANDS.filter((c) => c.name !== 'help')) expect(content).toContain(h.keyword);
+    expect(content).not.toMatch(/…$/);
+  });
+
+  it('keeps a short text a text message', () => {
+    expect(wecomMessages([{ type: 'text', text: '已创建合同 HT-2026-0001' }], () => 'x')).toEqual([{ msgtype: 'text', text: { content: '已创建合同 HT-2026-0001' } }]);
   });
 });
