@@ -1,6 +1,6 @@
 // Milestones, payment nodes and receipts, fulfilment problems (handlers/ports.ts) on TypeORM.
 
-import { In, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
+import { In, type EntityManager, type EntityTarget, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import type {
   MilestoneRecord,
   PaymentNodeRecord,
@@ -18,6 +18,18 @@ const TRACKED = ['signed', 'performing'];
 const RECEIVABLE = ['signed', 'performing', 'completed'];
 
 /** Each row with the contract fields an alert or a report needs (one query for all of them). */
+/** Rows whose date `column` falls in [from, to], by that date, with their contracts (the report reads). */
+async function datedIn<R extends { contractId: number }>(em: EntityManager, entity: EntityTarget<ObjectLiteral>, column: string, from: string, to: string, limit: number) {
+  const rows = await em
+    .createQueryBuilder(entity, 'x')
+    .where(`x.${column} >= :from AND x.${column} <= :to`, { from, to })
+    .orderBy(`x.${column}`, 'ASC')
+    .addOrderBy('x.id', 'ASC')
+    .take(limit)
+    .getMany();
+  return withContracts(em, rows as unknown as R[]);
+}
+
 async function withContracts<T extends { contractId: number }>(em: EntityManager, rows: T[]): Promise<WithContract<T>[]> {
   if (rows.length === 0) return [];
   const contracts = await em.find(ContractEntity, {
@@ -49,17 +61,7 @@ export function createFulfilmentRepositories(): Pick<Repositories, 'milestones' 
         const rows = await inStates(q, 'm', TRACKED).orderBy('m.id', 'ASC').take(limit).getMany();
         return withContracts(em, rows as unknown as MilestoneRecord[]);
       },
-      async listOriginallyDueIn(tx, from, to, limit) {
-        const em = managerOf(tx);
-        const rows = await em
-          .createQueryBuilder(MilestoneEntity, 'm')
-          .where('m.original_date >= :from AND m.original_date <= :to', { from, to })
-          .orderBy('m.original_date', 'ASC')
-          .addOrderBy('m.id', 'ASC')
-          .take(limit)
-          .getMany();
-        return withContracts(em, rows as unknown as MilestoneRecord[]);
-      },
+      listOriginallyDueIn: (tx, from, to, limit) => datedIn<MilestoneRecord>(managerOf(tx), MilestoneEntity, 'original_date', from, to, limit),
     },
 
     payments: {
@@ -108,28 +110,8 @@ export function createFulfilmentRepositories(): Pick<Repositories, 'milestones' 
         const rows = await inStates(q, 'n', RECEIVABLE).orderBy('n.id', 'ASC').take(limit).getMany();
         return withContracts(em, rows as unknown as PaymentNodeRecord[]);
       },
-      async listNodesPlannedIn(tx, from, to, limit) {
-        const em = managerOf(tx);
-        const rows = await em
-          .createQueryBuilder(PaymentNodeEntity, 'n')
-          .where('n.planned_date >= :from AND n.planned_date <= :to', { from, to })
-          .orderBy('n.planned_date', 'ASC')
-          .addOrderBy('n.id', 'ASC')
-          .take(limit)
-          .getMany();
-        return withContracts(em, rows as unknown as PaymentNodeRecord[]);
-      },
-      async listReceiptsIn(tx, from, to, limit) {
-        const em = managerOf(tx);
-        const rows = await em
-          .createQueryBuilder(PaymentReceiptEntity, 'r')
-          .where('r.received_date >= :from AND r.received_date <= :to', { from, to })
-          .orderBy('r.received_date', 'ASC')
-          .addOrderBy('r.id', 'ASC')
-          .take(limit)
-          .getMany();
-        return withContracts(em, rows as unknown as PaymentReceiptRecord[]);
-      },
+      listNodesPlannedIn: (tx, from, to, limit) => datedIn<PaymentNodeRecord>(managerOf(tx), PaymentNodeEntity, 'planned_date', from, to, limit),
+      listReceiptsIn: (tx, from, to, limit) => datedIn<PaymentReceiptRecord>(managerOf(tx), PaymentReceiptEntity, 'received_date', from, to, limit),
     },
 
     problems: {
