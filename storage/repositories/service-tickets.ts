@@ -1,7 +1,7 @@
 // The service-ticket repository of handlers/ports.ts on TypeORM.
 
 import { And, LessThan, LessThanOrEqual, MoreThan, MoreThanOrEqual, Not, IsNull } from 'typeorm';
-import type { NewServiceTicket, ServiceTicketRecord, ServiceTicketRepository, TicketRatings } from '../../handlers/ports';
+import type { NewServiceTicket, ServiceTicketRecord, ServiceTicketRepository, TicketRatings, Tx } from '../../handlers/ports';
 import { ServiceTicketEntity } from '../entities';
 import { managerOf } from '../unit-of-work';
 
@@ -42,29 +42,14 @@ export function createServiceTicketRepository(): ServiceTicketRepository {
       const result = await managerOf(tx).update(ServiceTicketEntity, { id, version }, { ...toColumns(patch), version: version + 1 } as never);
       return (result.affected ?? 0) === 1;
     },
-    async listCheckDue(tx, now, afterId, limit) {
-      const rows = await managerOf(tx).find(ServiceTicketEntity, {
-        where: { nextCheckAt: And(Not(IsNull()), LessThanOrEqual(now)) as never, id: MoreThan(afterId) },
-        order: { id: 'ASC' },
-        take: limit,
-      });
-      return rows.map(toRecord);
-    },
-    async listOpenedBetween(tx, from, to, afterId, limit) {
-      const rows = await managerOf(tx).find(ServiceTicketEntity, {
-        where: { openedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId) },
-        order: { id: 'ASC' },
-        take: limit,
-      });
-      return rows.map(toRecord);
-    },
-    async listRatedBetween(tx, from, to, afterId, limit) {
-      const rows = await managerOf(tx).find(ServiceTicketEntity, {
-        where: { ratedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId) },
-        order: { id: 'ASC' },
-        take: limit,
-      });
-      return rows.map(toRecord);
-    },
+    listCheckDue: (tx, now, afterId, limit) => page(tx, { nextCheckAt: And(Not(IsNull()), LessThanOrEqual(now)) }, afterId, limit),
+    listOpenedBetween: (tx, from, to, afterId, limit) => page(tx, { openedAt: And(MoreThanOrEqual(from), LessThan(to)) }, afterId, limit),
+    listRatedBetween: (tx, from, to, afterId, limit) => page(tx, { ratedAt: And(MoreThanOrEqual(from), LessThan(to)) }, afterId, limit),
   };
+}
+
+/** One page of tickets matching `where`, by id after `afterId` (the jobs and reports read in pages). */
+async function page(tx: Tx, where: Record<string, unknown>, afterId: number, limit: number) {
+  const rows = await managerOf(tx).find(ServiceTicketEntity, { where: { ...where, id: MoreThan(afterId) } as never, order: { id: 'ASC' }, take: limit });
+  return rows.map(toRecord);
 }
