@@ -1,9 +1,10 @@
 // The service-ticket repository of handlers/ports.ts on TypeORM.
 
-import { And, LessThan, LessThanOrEqual, MoreThan, MoreThanOrEqual, Not, IsNull } from 'typeorm';
+import { And, LessThan, LessThanOrEqual, MoreThan, MoreThanOrEqual, Not, IsNull, Raw } from 'typeorm';
 import type { NewServiceTicket, ServiceTicketRecord, ServiceTicketRepository, TicketRatings } from '../../handlers/ports';
 import { ServiceTicketEntity } from '../entities';
 import { managerOf } from '../unit-of-work';
+import { ownedContracts, ownersParam } from './owned-contracts';
 
 type Patch = Partial<Omit<ServiceTicketRecord, 'id' | 'number' | 'version'>>;
 
@@ -25,6 +26,10 @@ function toColumns(patch: Patch): Partial<ServiceTicketEntity> {
   }
   return out;
 }
+
+/** A find() condition for tickets of contracts `owners` own (nothing for null: everyone's). */
+const ownedBy = (owners: readonly string[] | null) =>
+  owners === null ? {} : { contractId: Raw((column) => `${column} IN ${ownedContracts(owners)}`, ownersParam(owners)) };
 
 export function createServiceTicketRepository(): ServiceTicketRepository {
   return {
@@ -50,17 +55,17 @@ export function createServiceTicketRepository(): ServiceTicketRepository {
       });
       return rows.map(toRecord);
     },
-    async listOpenedBetween(tx, from, to, afterId, limit) {
+    async listOpenedBetween(tx, from, to, afterId, limit, owners = null) {
       const rows = await managerOf(tx).find(ServiceTicketEntity, {
-        where: { openedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId) },
+        where: { openedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId), ...ownedBy(owners) },
         order: { id: 'ASC' },
         take: limit,
       });
       return rows.map(toRecord);
     },
-    async listRatedBetween(tx, from, to, afterId, limit) {
+    async listRatedBetween(tx, from, to, afterId, limit, owners = null) {
       const rows = await managerOf(tx).find(ServiceTicketEntity, {
-        where: { ratedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId) },
+        where: { ratedAt: And(MoreThanOrEqual(from), LessThan(to)) as never, id: MoreThan(afterId), ...ownedBy(owners) },
         order: { id: 'ASC' },
         take: limit,
       });
