@@ -30,10 +30,18 @@ export interface MilestoneDue {
   daysLate: number;
 }
 
+/** Whose contracts a read covers: these owners' (a report's scope), or null for everyone's. */
+export type Owners = readonly string[] | null;
+
 /** Milestones originally due in the period (delay rate = delayed / all). */
-export async function milestonesDueIn(deps: Deps, ctx: Ctx, period: Period): Promise<{ milestones: MilestoneDue[]; truncated: boolean }> {
+export async function milestonesDueIn(
+  deps: Deps,
+  ctx: Ctx,
+  period: Period,
+  owners: Owners = null,
+): Promise<{ milestones: MilestoneDue[]; truncated: boolean }> {
   const today = todayIn(ctx.now, deps.policy.timezone);
-  const rows = await deps.repos.milestones.listOriginallyDueIn(ctx.tx, period.from, period.to, REPORT_ROWS);
+  const rows = await deps.repos.milestones.listOriginallyDueIn(ctx.tx, period.from, period.to, REPORT_ROWS, owners);
   return {
     truncated: rows.length === REPORT_ROWS,
     milestones: rows.map((m) => {
@@ -71,9 +79,14 @@ function instants(deps: Deps, period: Period): [Date, Date] {
 }
 
 /** Problems raised in the period (resolution rate = resolved / all, on time = by the deadline). */
-export async function problemsRaisedIn(deps: Deps, ctx: Ctx, period: Period): Promise<{ problems: ProblemRaised[]; truncated: boolean }> {
+export async function problemsRaisedIn(
+  deps: Deps,
+  ctx: Ctx,
+  period: Period,
+  owners: Owners = null,
+): Promise<{ problems: ProblemRaised[]; truncated: boolean }> {
   const [from, to] = instants(deps, period);
-  const rows = await deps.repos.problems.listRaisedIn(ctx.tx, from, to, REPORT_ROWS);
+  const rows = await deps.repos.problems.listRaisedIn(ctx.tx, from, to, REPORT_ROWS, owners);
   return {
     truncated: rows.length === REPORT_ROWS,
     problems: rows.map((p) => ({

@@ -308,7 +308,8 @@ export interface OutgoingMessage {
 export interface ChartSpec {
   title: string;
   labels: string[];
-  series: { name: string; values: number[] }[];
+  /** null: nothing to measure there (no bar, rather than a bar at zero). */
+  series: { name: string; values: (number | null)[] }[];
   /** Axis title, e.g. 小时. */
   unit: string;
   width: number;
@@ -508,8 +509,11 @@ export interface Repositories {
     update(tx: Tx, id: number, expected: { status: MilestoneStatus; plannedDate: IsoDate }, patch: Partial<Pick<MilestoneRecord, 'status' | 'doneDate' | 'plannedDate' | 'delays'>>): Promise<boolean>;
     /** Open milestones of signed/performing contracts planned on or before `until`, by id after `afterId`. */
     listOpenDueBy(tx: Tx, until: IsoDate, afterId: number, limit: number): Promise<WithContract<MilestoneRecord>[]>;
-    /** Milestones whose original plan falls in [from, to], with their contracts, by original date. */
-    listOriginallyDueIn(tx: Tx, from: IsoDate, to: IsoDate, limit: number): Promise<WithContract<MilestoneRecord>[]>;
+    /**
+     * Milestones whose original plan falls in [from, to], with their contracts, by original date;
+     * `owners`: only of contracts these people own (null or absent: everyone's).
+     */
+    listOriginallyDueIn(tx: Tx, from: IsoDate, to: IsoDate, limit: number, owners?: readonly string[] | null): Promise<WithContract<MilestoneRecord>[]>;
   };
   payments: {
     insertNodes(tx: Tx, nodes: Omit<PaymentNodeRecord, 'id'>[]): Promise<void>;
@@ -538,8 +542,8 @@ export interface Repositories {
     resolve(tx: Tx, id: number, patch: { resolvedAt: Date; resolvedBy: string; resolution: string }): Promise<boolean>;
     /** Open problems past their deadline at `now`, by id after `afterId`. */
     listOpenOverdue(tx: Tx, now: Date, afterId: number, limit: number): Promise<WithContract<ProblemRecord>[]>;
-    /** Problems raised in [from, to), with their contracts, oldest first. */
-    listRaisedIn(tx: Tx, from: Date, to: Date, limit: number): Promise<WithContract<ProblemRecord>[]>;
+    /** Problems raised in [from, to), with their contracts, oldest first; `owners` as for milestones. */
+    listRaisedIn(tx: Tx, from: Date, to: Date, limit: number, owners?: readonly string[] | null): Promise<WithContract<ProblemRecord>[]>;
   };
   audit: {
     append(tx: Tx, e: Omit<AuditEventRecord, 'id'>): Promise<void>;
@@ -891,10 +895,13 @@ export interface ServiceTicketRepository {
   update(tx: Tx, id: number, version: number, patch: Partial<Omit<ServiceTicketRecord, 'id' | 'number' | 'version'>>): Promise<boolean>;
   /** Tickets whose next check is due by `now`, by id after `afterId`, `limit` at most. */
   listCheckDue(tx: Tx, now: Date, afterId: number, limit: number): Promise<ServiceTicketRecord[]>;
-  /** Tickets opened in [from, to), by id after `afterId`, `limit` at most (reports). */
-  listOpenedBetween(tx: Tx, from: Date, to: Date, afterId: number, limit: number): Promise<ServiceTicketRecord[]>;
-  /** Tickets rated in [from, to), by id after `afterId`, `limit` at most (reports). */
-  listRatedBetween(tx: Tx, from: Date, to: Date, afterId: number, limit: number): Promise<ServiceTicketRecord[]>;
+  /**
+   * Tickets opened in [from, to), by id after `afterId`, `limit` at most (reports); `owners`: only of
+   * contracts these people own (null or absent: everyone's).
+   */
+  listOpenedBetween(tx: Tx, from: Date, to: Date, afterId: number, limit: number, owners?: readonly string[] | null): Promise<ServiceTicketRecord[]>;
+  /** Tickets rated in [from, to), by id after `afterId`, `limit` at most (reports); `owners` as above. */
+  listRatedBetween(tx: Tx, from: Date, to: Date, afterId: number, limit: number, owners?: readonly string[] | null): Promise<ServiceTicketRecord[]>;
 }
 
 /** One priority's clocks in hours, and how they count. */

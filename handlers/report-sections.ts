@@ -2,9 +2,8 @@
 // needs for the period and scope and returns its figures (machine-readable, for tests and CSV), the
 // lines people read, an optional table (CSV and detail lines) and an optional chart.
 //
-// To add a section (milestone delay rate, fulfilment-problem resolution, ticket SLA attainment,
-// satisfaction): write a ReportSectionSource here or in its feature's module and append it to
-// REPORT_SECTIONS. Nothing else changes: the chat reply, the quarterly report and the CSV export
+// To add a section: write a ReportSectionSource here or in its feature's module (the after-signing
+// figures are in report-sections-after-signing.ts) and append it to REPORT_SECTIONS. Nothing else changes: the chat reply, the quarterly report and the CSV export
 // all walk this list.
 
 import { ROLE_LABEL } from './domain/contract-state';
@@ -15,6 +14,7 @@ import type { Period } from './domain/period';
 import { mean, median, percentile } from './domain/stats';
 import type { Ctx, Deps } from './context';
 import type { ApprovalStepRecord, ChartSpec } from './ports';
+import { milestoneDelaySection, problemResolutionSection, satisfactionSection, ticketSlaSection } from './report-sections-after-signing';
 
 export interface ReportQuery {
   period: Period;
@@ -191,4 +191,13 @@ export const followUpsSection: ReportSectionSource = {
 };
 
 /** Every section, in order. Features that add figures append theirs here. */
-export const REPORT_SECTIONS: ReportSectionSource[] = [contractsSection, approvalCycleSection, overdueApprovalsSection, followUpsSection];
+export const REPORT_SECTIONS: ReportSectionSource[] = [
+  contractsSection,
+  approvalCycleSection,
+  overdueApprovalsSection,
+  followUpsSection,
+  milestoneDelaySection,
+  problemResolutionSection,
+  ticketSlaSection,
+  satisfactionSection,
+];

@@ -5,6 +5,7 @@
 import { JOB_BATCH } from './notices';
 import { clockHoursBetween, metDeadline } from './domain/service-sla';
 import type { Ctx, Deps } from './context';
+import type { Owners } from './fulfilment-reads';
 import type { ServiceTicketRecord, TicketPriority, TicketRatings } from './ports';
 import { RATING_KEYS } from './service';
 
@@ -36,11 +37,11 @@ async function* batches(read: (afterId: number) => Promise<ServiceTicketRecord[]
   }
 }
 
-/** Tickets opened in [from, to), oldest id first, with their times and SLA outcomes as of `ctx.now`. */
-export async function ticketFigures(deps: Deps, ctx: Ctx, from: Date, to: Date): Promise<TicketFigure[]> {
+/** Tickets opened in [from, to), oldest id first, with their times and SLA outcomes as of `ctx.now`; `owners`: of their contracts (null: all). */
+export async function ticketFigures(deps: Deps, ctx: Ctx, from: Date, to: Date, owners: Owners = null): Promise<TicketFigure[]> {
   const out: TicketFigure[] = [];
   const hours = (t: ServiceTicketRecord, done: Date | null) => (done ? clockHoursBetween(deps.calendar, t.clock, t.openedAt, done) : null);
-  for await (const t of batches((after) => deps.repos.serviceTickets.listOpenedBetween(ctx.tx, from, to, after, JOB_BATCH))) {
+  for await (const t of batches((after) => deps.repos.serviceTickets.listOpenedBetween(ctx.tx, from, to, after, JOB_BATCH, owners))) {
     out.push({
       number: t.number,
       priority: t.priority,
@@ -54,10 +55,10 @@ export async function ticketFigures(deps: Deps, ctx: Ctx, from: Date, to: Date):
   return out;
 }
 
-/** Ratings given in [from, to), oldest id first. */
-export async function ratingFigures(deps: Deps, ctx: Ctx, from: Date, to: Date): Promise<RatingFigure[]> {
+/** Ratings given in [from, to), oldest id first; `owners` as for ticketFigures. */
+export async function ratingFigures(deps: Deps, ctx: Ctx, from: Date, to: Date, owners: Owners = null): Promise<RatingFigure[]> {
   const out: RatingFigure[] = [];
-  for await (const t of batches((after) => deps.repos.serviceTickets.listRatedBetween(ctx.tx, from, to, after, JOB_BATCH))) {
+  for await (const t of batches((after) => deps.repos.serviceTickets.listRatedBetween(ctx.tx, from, to, after, JOB_BATCH, owners))) {
     if (t.ratings && t.ratedAt) out.push({ number: t.number, priority: t.priority, ratedAt: t.ratedAt, ratings: t.ratings });
   }
   return out;

@@ -59,7 +59,8 @@ export function renderChartPng(spec: ChartSpec): Buffer | null {
       animation: false,
       devicePixelRatio: 1,
       plugins: { title: { display: true, text: spec.title, font: { size: 18 } }, legend: { position: 'bottom' } },
-      scales: { y: { beginAtZero: true, title: { display: true, text: spec.unit } } },
+      // A rate's axis runs to 100 %, so a 50 % bar looks like half.
+      scales: { y: { beginAtZero: true, ...(spec.unit === '%' ? { max: 100 } : {}), title: { display: true, text: spec.unit } } },
     },
   });
   try {

@@ -17,3 +17,13 @@ export function percentile(values: readonly number[], p: number): number | null 
 
 export const mean = (values: readonly number[]): number | null =>
   values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+
+/** part / whole, or null when there is nothing to measure (whole 0). */
+export const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+
+/** A ratio as a percentage with one decimal (60.0), null stays null. */
+export const percent = (r: number | null): number | null => (r === null ? null : Math.round(r * 1000) / 10);
+
+/** `60.0%（3/5）`, or `—` when there is nothing to measure. */
+export const formatRate = (part: number, whole: number): string =>
+  whole === 0 ? '—' : `${percent(part / whole)!.toFixed(1)}%（${part}/${whole}）`;

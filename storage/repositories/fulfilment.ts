@@ -11,6 +11,7 @@ import type {
 } from '../../handlers/ports';
 import { ContractEntity, MilestoneEntity, PaymentNodeEntity, PaymentReceiptEntity, ProblemEntity } from '../entities';
 import { managerOf } from '../unit-of-work';
+import { ownedContracts, ownersParam } from './owned-contracts';
 
 /** Contracts whose fulfilment is tracked: alerts stop when a contract ends another way. */
 const TRACKED = ['signed', 'performing'];
@@ -19,14 +20,17 @@ const RECEIVABLE = ['signed', 'performing', 'completed'];
 
 /** Each row with the contract fields an alert or a report needs (one query for all of them). */
 /** Rows whose date `column` falls in [from, to], by that date, with their contracts (the report reads). */
-async function datedIn<R extends { contractId: number }>(em: EntityManager, entity: EntityTarget<ObjectLiteral>, column: string, from: string, to: string, limit: number) {
-  const rows = await em
-    .createQueryBuilder(entity, 'x')
-    .where(`x.${column} >= :from AND x.${column} <= :to`, { from, to })
-    .orderBy(`x.${column}`, 'ASC')
-    .addOrderBy('x.id', 'ASC')
-    .take(limit)
-    .getMany();
+async function datedIn<R extends { contractId: number }>(
+  em: EntityManager,
+  entity: EntityTarget<ObjectLiteral>,
+  column: string,
+  from: string,
+  to: string,
+  limit: number,
+  owners: readonly string[] | null = null,
+) {
+  const q = em.createQueryBuilder(entity, 'x').where(`x.${column} >= :from AND x.${column} <= :to`, { from, to });
+  const rows = await ownedBy(q, 'x', owners).orderBy(`x.${column}`, 'ASC').addOrderBy('x.id', 'ASC').take(limit).getMany();
   return withContracts(em, rows as unknown as R[]);
 }
 
@@ -39,6 +43,10 @@ async function withContracts<T extends { contractId: number }>(em: EntityManager
   const byId = new Map(contracts.map((c) => [c.id, c as unknown as WithContract<T>['contract']]));
   return rows.map((r) => ({ ...r, contract: byId.get(r.contractId)! }));
 }
+
+/** Only rows of contracts `owners` own (null: everyone's). */
+const ownedBy = <E extends ObjectLiteral>(q: SelectQueryBuilder<E>, alias: string, owners: readonly string[] | null) =>
+  owners === null ? q : q.andWhere(`${alias}.contract_id IN ${ownedContracts(owners)}`, ownersParam(owners));
 
 const inStates = <E extends ObjectLiteral>(q: SelectQueryBuilder<E>, alias: string, states: string[]) =>
   q.andWhere(`${alias}.contract_id IN (SELECT c.id FROM contract c WHERE c.status IN (:...states))`, { states });
@@ -61,7 +69,8 @@ export function createFulfilmentRepositories(): Pick<Repositories, 'milestones' 
         const rows = await inStates(q, 'm', TRACKED).orderBy('m.id', 'ASC').take(limit).getMany();
         return withContracts(em, rows as unknown as MilestoneRecord[]);
       },
-      listOriginallyDueIn: (tx, from, to, limit) => datedIn<MilestoneRecord>(managerOf(tx), MilestoneEntity, 'original_date', from, to, limit),
+      listOriginallyDueIn: (tx, from, to, limit, owners = null) =>
+        datedIn<MilestoneRecord>(managerOf(tx), MilestoneEntity, 'original_date', from, to, limit, owners),
     },
 
     payments: {
@@ -137,11 +146,10 @@ export function createFulfilmentRepositories(): Pick<Repositories, 'milestones' 
           .getMany();
         return withContracts(em, rows as unknown as ProblemRecord[]);
       },
-      async listRaisedIn(tx, from, to, limit) {
+      async listRaisedIn(tx, from, to, limit, owners = null) {
         const em = managerOf(tx);
-        const rows = await em
-          .createQueryBuilder(ProblemEntity, 'p')
-          .where('p.raised_at >= :from AND p.raised_at < :to', { from: from.getTime(), to: to.getTime() })
+        const q = em.createQueryBuilder(ProblemEntity, 'p').where('p.raised_at >= :from AND p.raised_at < :to', { from: from.getTime(), to: to.getTime() });
+        const rows = await ownedBy(q, 'p', owners)
           .orderBy('p.raised_at', 'ASC')
           .addOrderBy('p.id', 'ASC')
           .take(limit)

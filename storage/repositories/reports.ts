@@ -5,6 +5,7 @@ import { Brackets, type SelectQueryBuilder } from 'typeorm';
 import type { ApprovalStepRecord, ContractRecord, ReportRepository } from '../../handlers/ports';
 import { ApprovalStepEntity, ContractEntity, CustomerEntity, FollowUpEntity } from '../entities';
 import { managerOf } from '../unit-of-work';
+import { ownedContracts, ownersParam } from './owned-contracts';
 
 /** Limits a query to contracts (alias.column) owned by `owners`; `none` makes it match nothing. */
 function ownedBy<T extends object>(q: SelectQueryBuilder<T>, column: string, owners: readonly string[] | null): SelectQueryBuilder<T> {
@@ -78,8 +79,3 @@ export function createReportRepository(): ReportRepository {
     },
   };
 }
-
-/** A subquery for the contracts of `owners` (never empty: an empty list matches nothing). */
-const ownedContracts = (owners: readonly string[]) =>
-  owners.length === 0 ? '(SELECT NULL FROM contract WHERE 1 = 0)' : '(SELECT oc.id FROM contract oc WHERE oc.owner_id IN (:...owners))';
-const ownersParam = (owners: readonly string[]) => (owners.length === 0 ? {} : { owners: [...owners] });

@@ -1,9 +1,10 @@
 // The service-ticket repository of handlers/ports.ts on TypeORM.
 
-import { And, LessThan, LessThanOrEqual, MoreThan, MoreThanOrEqual, Not, IsNull } from 'typeorm';
+import { And, LessThan, LessThanOrEqual, MoreThan, MoreThanOrEqual, Not, IsNull, Raw } from 'typeorm';
 import type { NewServiceTicket, ServiceTicketRecord, ServiceTicketRepository, TicketRatings, Tx } from '../../handlers/ports';
 import { ServiceTicketEntity } from '../entities';
 import { managerOf } from '../unit-of-work';
+import { ownedContracts, ownersParam } from './owned-contracts';
 
 type Patch = Partial<Omit<ServiceTicketRecord, 'id' | 'number' | 'version'>>;
 
@@ -26,6 +27,10 @@ function toColumns(patch: Patch): Partial<ServiceTicketEntity> {
   return out;
 }
 
+/** A find() condition for tickets of contracts `owners` own (nothing for null: everyone's). */
+const ownedBy = (owners: readonly string[] | null) =>
+  owners === null ? {} : { contractId: Raw((column) => `${column} IN ${ownedContracts(owners)}`, ownersParam(owners)) };
+
 export function createServiceTicketRepository(): ServiceTicketRepository {
   return {
     async insert(tx, number, t: NewServiceTicket) {
@@ -43,8 +48,10 @@ export function createServiceTicketRepository(): ServiceTicketRepository {
       return (result.affected ?? 0) === 1;
     },
     listCheckDue: (tx, now, afterId, limit) => page(tx, { nextCheckAt: And(Not(IsNull()), LessThanOrEqual(now)) }, afterId, limit),
-    listOpenedBetween: (tx, from, to, afterId, limit) => page(tx, { openedAt: And(MoreThanOrEqual(from), LessThan(to)) }, afterId, limit),
-    listRatedBetween: (tx, from, to, afterId, limit) => page(tx, { ratedAt: And(MoreThanOrEqual(from), LessThan(to)) }, afterId, limit),
+    listOpenedBetween: (tx, from, to, afterId, limit, owners = null) =>
+      page(tx, { openedAt: And(MoreThanOrEqual(from), LessThan(to)), ...ownedBy(owners) }, afterId, limit),
+    listRatedBetween: (tx, from, to, afterId, limit, owners = null) =>
+      page(tx, { ratedAt: And(MoreThanOrEqual(from), LessThan(to)), ...ownedBy(owners) }, afterId, limit),
   };
 }
 
