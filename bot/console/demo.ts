@@ -2,10 +2,13 @@
 // overdue approval steps and follow-ups, written through the same dispatch path as real chat (each
 // command as its person, at its own moment in the past), so every row is one the bot could have made.
 //
-// The seed is a list of steps run in order. Milestones and service tickets join as one more step each
-// (DEMO_STEPS) once their commands exist: a step only needs the Seeder below.
+// The seed is a list of steps run in order (DEMO_STEPS); a step only needs the Seeder below. Dates in
+// commands are relative to the seed's own day, so the company looks the same whenever it is seeded.
 
+import { addDays, todayIn } from '../../handlers/domain/dates';
+import type { IsoDate } from '../../handlers/domain/types';
 import type { SimulatedClock } from './clock';
+import { fulfilment } from './demo-fulfilment';
 import type { App } from '../app';
 import type { NormalizedEvent } from '../events';
 
@@ -14,8 +17,12 @@ const DAY = 24 * HOUR;
 
 export interface Seeder {
   app: App;
+  /** When the seed started (its "now"). */
+  start: Date;
   /** The moment `ago` ms before the seed started; the next commands run then. */
   at(agoMs: number): void;
+  /** The seed's local date plus `days` (negative: in the past), for dates written in commands. */
+  day(days: number): IsoDate;
   /** Sends a chat command as a person, through the dispatcher, at the current seed moment. */
   say(personId: string, text: string): Promise<void>;
   /** Creates a contract as `owner` with `fields` (chat syntax) and returns its number. */
@@ -121,8 +128,8 @@ const followUps: DemoStep = {
   },
 };
 
-/** The seed, in order. Milestones and service tickets: add their steps here when their commands land. */
-export const DEMO_STEPS: DemoStep[] = [customers, contracts, followUps];
+/** The seed, in order. */
+export const DEMO_STEPS: DemoStep[] = [customers, fulfilment, contracts, followUps];
 
 export interface DemoResult {
   seeded: boolean;
@@ -153,7 +160,9 @@ export async function seedDemo(app: App, clock: SimulatedClock, steps: DemoStep[
   };
   const seeder: Seeder = {
     app,
+    start: new Date(start),
     at: (agoMs) => clock.pin(new Date(start - agoMs)),
+    day: (days) => addDays(todayIn(new Date(start), app.deps.policy.timezone), days),
     say,
     async newContract(owner, fields) {
       const newest = () => app.uow.run(async (tx) => Math.max(0, ...(await app.deps.repos.contracts.listByOwner(tx, owner)).map((c) => c.id)));
