@@ -135,16 +135,16 @@ async function serviceTickets(s: Seeder, contractNo: string): Promise<void> {
   const generalAt = workingHoursBefore(s, 20.5);
   const calendar = s.app.deps.calendar;
   atInstant(s, generalAt);
-  await s.say('wujiu', `报修 ${contractNo} 一般 三楼教室交互白板触控失灵`);
+  await s.say('zhaoliu', `报修 ${contractNo} 一般 三楼教室交互白板触控失灵`);
   const general = await newestTicket(s, contractNo);
   atInstant(s, calendar.addWorkingHours(generalAt, 0.5));
   await s.say('wujiu', `受理 ${general}`);
   atInstant(s, calendar.addWorkingHours(generalAt, 2));
   await s.say('wujiu', `响应 ${general} 已远程排查，需更换触控模块，备件在途`);
 
-  // Periodic: agreed yesterday for the earliest day the policy allows.
+  // Periodic: the sales manager agreed it yesterday for the earliest day the policy allows.
   s.at(DAY);
-  await s.say('wujiu', `报修 ${contractNo} 巡检 季度设备巡检（投影、音响、网络）`);
+  await s.say('lisi', `报修 ${contractNo} 巡检 季度设备巡检（投影、音响、网络）`);
   const periodic = await newestTicket(s, contractNo);
 
   s.note(`服务工单（${contractNo}）：紧急 ${urgent} 已解决并评价；一般 ${general} 处理中，接近解决时限；巡检 ${periodic} 已约定上门日期`);
