@@ -2,10 +2,13 @@
 // overdue approval steps and follow-ups, written through the same dispatch path as real chat (each
 // command as its person, at its own moment in the past), so every row is one the bot could have made.
 //
-// The seed is a list of steps run in order. Milestones and service tickets join as one more step each
-// (DEMO_STEPS) once their commands exist: a step only needs the Seeder below.
+// The seed is a list of steps run in order (DEMO_STEPS); a step only needs the Seeder below. Dates in
+// commands are relative to the seed's own day, so the company looks the same whenever it is seeded.
 
+import { addDays, todayIn } from '../../handlers/domain/dates';
+import type { IsoDate } from '../../handlers/domain/types';
 import type { SimulatedClock } from './clock';
+import { fulfilment } from './demo-fulfilment';
 import type { App } from '../app';
 import type { NormalizedEvent } from '../events';
 
@@ -14,10 +17,19 @@ const DAY = 24 * HOUR;
 
 export interface Seeder {
   app: App;
+  /** When the seed started (its "now"). */
+  start: Date;
   /** The moment `ago` ms before the seed started; the next commands run then. */
   at(agoMs: number): void;
+  /** The seed's local date plus `days` (negative: in the past), for dates written in commands. */
+  day(days: number): IsoDate;
   /** Sends a chat command as a person, through the dispatcher, at the current seed moment. */
   say(personId: string, text: string): Promise<void>;
+  /**
+   * Approves a contract's current step as the person it is assigned to (a delegate when the approver
+   * is out of office on the seed's day), so the seed reads the same whenever it runs.
+   */
+  approve(contractNo: string, note?: string): Promise<void>;
   /** Creates a contract as `owner` with `fields` (chat syntax) and returns its number. */
   newContract(owner: string, fields: string): Promise<string>;
   /** One line for the summary. */
@@ -57,9 +69,9 @@ const contracts: DemoStep = {
     const signed = await s.newContract('zhangsan', '客户:华东日报 金额:30万 类型:销售 标题:2027年度广告投放 开始:2027-01-01 结束:2027-12-31 付款:签约后30日内付清');
     await s.say('zhangsan', `提交 ${signed}`);
     s.at(19 * DAY);
-    await s.say('lisi', `同意 ${signed} 价格合理`);
+    await s.approve(signed, '价格合理');
     s.at(18 * DAY);
-    await s.say('wangwu', `同意 ${signed} 条款无误`);
+    await s.approve(signed, '条款无误');
     s.at(17 * DAY);
     await s.say('zhangsan', `签订 ${signed}`);
 
@@ -67,7 +79,7 @@ const contracts: DemoStep = {
     const approved = await s.newContract('zhaoliu', '客户:青松教育 金额:4.5万 类型:销售 标题:暑期招生海报设计 风险:低');
     await s.say('zhaoliu', `提交 ${approved}`);
     s.at(14 * DAY);
-    await s.say('lisi', `同意 ${approved}`);
+    await s.approve(approved);
 
     const rejected = await s.newContract('zhangsan', '客户:星河传媒 金额:12万 类型:销售 标题:品牌短视频代运营 付款:验收后90日付款');
     await s.say('zhangsan', `提交 ${rejected}`);
@@ -86,15 +98,15 @@ const contracts: DemoStep = {
     const overdueLegal = await s.newContract('zhangsan', '客户:星河传媒 金额:28万 类型:销售 标题:年度户外大屏投放');
     await s.say('zhangsan', `提交 ${overdueLegal}`);
     s.at(5 * DAY);
-    await s.say('lisi', `同意 ${overdueLegal}`);
+    await s.approve(overdueLegal);
 
     // Large: the full chain (manager, legal, finance, general manager); now at finance.
     s.at(3 * DAY);
     const large = await s.newContract('zhangsan', '客户:华东日报 金额:120万 类型:销售 标题:三年战略合作框架协议 风险:高 开始:2027-01-01 结束:2029-12-31');
     await s.say('zhangsan', `提交 ${large}`);
     s.at(2 * DAY);
-    await s.say('lisi', `同意 ${large}`);
-    await s.say('wangwu', `同意 ${large} 已审阅框架条款`);
+    await s.approve(large);
+    await s.approve(large, '已审阅框架条款');
 
     // Fresh: submitted an hour ago, within its time limit.
     s.at(HOUR);
@@ -121,8 +133,8 @@ const followUps: DemoStep = {
   },
 };
 
-/** The seed, in order. Milestones and service tickets: add their steps here when their commands land. */
-export const DEMO_STEPS: DemoStep[] = [customers, contracts, followUps];
+/** The seed, in order. */
+export const DEMO_STEPS: DemoStep[] = [customers, fulfilment, contracts, followUps];
 
 export interface DemoResult {
   seeded: boolean;
@@ -153,8 +165,18 @@ export async function seedDemo(app: App, clock: SimulatedClock, steps: DemoStep[
   };
   const seeder: Seeder = {
     app,
+    start: new Date(start),
     at: (agoMs) => clock.pin(new Date(start - agoMs)),
+    day: (days) => addDays(todayIn(new Date(start), app.deps.policy.timezone), days),
     say,
+    async approve(contractNo, note) {
+      const pending = await app.uow.run(async (tx) => {
+        const contract = await app.deps.repos.contracts.findByNumber(tx, contractNo);
+        return contract && (await app.deps.repos.steps.listByContract(tx, contract.id)).find((step) => step.status === 'pending');
+      });
+      if (!pending) throw new Error(`demo seed: ${contractNo} has no step waiting for approval`);
+      await say(pending.assigneeId, `同意 ${contractNo}${note ? ` ${note}` : ''}`);
+    },
     async newContract(owner, fields) {
       const newest = () => app.uow.run(async (tx) => Math.max(0, ...(await app.deps.repos.contracts.listByOwner(tx, owner)).map((c) => c.id)));
       const before = await newest();

@@ -4,8 +4,6 @@
 
 import type { Context } from 'koa';
 import { consoleSettings, loadEnv } from '../../bot/config';
-import { SimulatedClock } from '../../bot/console/clock';
-import { seedDemo } from '../../bot/console/demo';
 import { consoleRefusal, isLoopbackAddress } from '../../bot/console/web';
 import type { FeedEntry } from '../../bot/console/web-notifier';
 import { consoleUrl } from '../../bot/main';
@@ -182,26 +180,95 @@ describe('the console on the running bot', () => {
   });
 });
 
-it('the demo seed writes a company with contracts in every state reachable by chat, once', async () => {
-  const rig = await startConsoleRig();
-  try {
-    const clock = new SimulatedClock(() => Date.parse('2026-11-23T02:00:00Z'));
-    const first = await seedDemo(rig.bot.app, clock);
-    expect(first.seeded).toBe(true);
-    expect(clock.now().toISOString()).toBe('2026-11-23T02:00:00.000Z'); // unpinned at the end
-    const q = (sql: string) => rig.bot.app.dataSource.query(sql);
-    const states = (await q('SELECT status FROM contract')).map((r: { status: string }) => r.status).sort();
-    expect(new Set(states)).toEqual(new Set(['draft', 'withdrawn', 'signed', 'approved', 'rejected', 'in_approval']));
-    expect(states.filter((s: string) => s === 'in_approval')).toHaveLength(4);
-    expect((await q('SELECT tier FROM customer')).map((r: { tier: string }) => r.tier).sort()).toEqual(['A', 'A', 'B', 'B', 'C', 'C']);
-    expect((await q('SELECT COUNT(*) AS n FROM follow_up'))[0].n).toBe(4);
-    const overdue = await q(`SELECT COUNT(*) AS n FROM approval_step WHERE status = 'pending' AND due_at < '2026-11-23'`);
-    expect(Number(overdue[0].n)).toBeGreaterThanOrEqual(2);
-    expect((await q(`SELECT COUNT(*) AS n FROM inbox WHERE status <> 'done'`))[0].n).toBe(0); // every command succeeded
-    const again = await seedDemo(rig.bot.app, clock);
-    expect(again.seeded).toBe(false);
-    expect((await q('SELECT COUNT(*) AS n FROM customer'))[0].n).toBe(6);
-  } finally {
-    await rig.close();
+describe('the demo seed', () => {
+  type Row = Record<string, unknown>;
+  const countBy = (rows: Row[], ...keys: string[]) => {
+    const out: Record<string, number> = {};
+    for (const r of rows) {
+      const key = keys.map((k) => String(r[k])).join('/');
+      out[key] = (out[key] ?? 0) + 1;
+    }
+    return out;
+  };
+  const TABLES = ['customer', 'contract', 'approval_step', 'follow_up', 'milestone', 'payment_node', 'payment_receipt', 'fulfilment_problem', 'service_ticket', 'audit_event', 'outbox'];
+  const snapshot = async (rig: ConsoleRig) => {
+    const out: Record<string, number> = {};
+    for (const t of TABLES) out[t] = Number((await rig.bot.app.dataSource.query(`SELECT COUNT(*) AS n FROM ${t}`))[0].n);
+    return out;
+  };
+
+  /** What the seed must have written, seeded at `start` (an ISO instant). */
+  async function seedAndCheck(start: string): Promise<void> {
+    const rig = await startConsoleRig({}, { start });
+    try {
+      // the page's 载入演示数据: the seed on the bot's own simulated clock
+      const seeded = await rig.post('/console/api/demo', {});
+      expect(seeded.status).toBe(200);
+      expect(((await seeded.json()) as { summary: string }).summary).toContain('已写入演示数据');
+      const now = Date.parse(((await (await fetch(`${rig.base}/console/api/feed`)).json()) as { now: string }).now);
+      expect(now - Date.parse(start)).toBeLessThan(5 * 60_000); // unpinned at the end
+      const q = (sql: string): Promise<Row[]> => rig.bot.app.dataSource.query(sql);
+      const states = (await q('SELECT status FROM contract')).map((r) => r.status as string);
+      expect(countBy(await q('SELECT status FROM contract'), 'status')).toEqual({
+        draft: 1, withdrawn: 2, signed: 1, approved: 1, rejected: 1, in_approval: 4, performing: 2,
+      });
+      expect(states).toHaveLength(12);
+      expect((await q('SELECT tier FROM customer')).map((r) => r.tier).sort()).toEqual(['A', 'A', 'B', 'B', 'C', 'C']);
+      expect(Number((await q('SELECT COUNT(*) AS n FROM follow_up'))[0]!.n)).toBe(4);
+      const overdue = await q(`SELECT COUNT(*) AS n FROM approval_step WHERE status = 'pending' AND due_at < '${new Date(now).toISOString().slice(0, 10)}'`);
+      expect(Number(overdue[0]!.n)).toBeGreaterThanOrEqual(2);
+      expect(Number((await q(`SELECT COUNT(*) AS n FROM inbox WHERE status <> 'done'`))[0]!.n)).toBe(0);
+
+      // Milestones: the plans made at signing (three signed contracts), one done per performing
+      // contract, one delayed with its reason, one overdue.
+      const today = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10); // Shanghai
+      const milestones = await q('SELECT m.status, m.planned_date, m.original_date, m.delays, c.status AS contract FROM milestone m JOIN contract c ON c.id = m.contract_id');
+      expect(countBy(milestones, 'contract', 'status')).toEqual({ 'performing/done': 2, 'performing/open': 5, 'signed/open': 4 });
+      const delayed = milestones.filter((m) => JSON.parse(m.delays as string).length > 0);
+      expect(delayed).toHaveLength(1);
+      expect(JSON.parse(delayed[0]!.delays as string)[0].reason).toContain('重新打样');
+      expect(String(delayed[0]!.planned_date) > String(delayed[0]!.original_date)).toBe(true);
+      expect(milestones.filter((m) => m.status === 'open' && String(m.planned_date) < today)).toHaveLength(1);
+
+      // Payment nodes from the plan in 付款: the first received, the second overdue and partly paid.
+      const nodes = await q('SELECT planned_date, amount_fen, received_fen FROM payment_node ORDER BY seq');
+      expect(nodes.map((n) => [Number(n.amount_fen), Number(n.received_fen)])).toEqual([[13_500_000, 13_500_000], [18_000_000, 5_000_000], [13_500_000, 0]]);
+      expect(String(nodes[1]!.planned_date) < today).toBe(true);
+      expect(String(nodes[2]!.planned_date) > today).toBe(true);
+      expect((await q('SELECT amount_fen FROM payment_receipt')).map((r) => Number(r.amount_fen)).sort()).toEqual([13_500_000, 5_000_000].sort());
+
+      // Problems: one resolved, one open past its deadline.
+      const problems = await q('SELECT status, deadline_at FROM fulfilment_problem');
+      expect(countBy(problems, 'status')).toEqual({ open: 1, resolved: 1 });
+      const openProblem = problems.find((p) => p.status === 'open')!;
+      expect(new Date(openProblem.deadline_at as string | number).getTime()).toBeLessThan(now);
+
+      // Service tickets: urgent resolved, rated and called back; general in progress past its 80 %
+      // warning but before its deadline; a 巡检 agreed for a coming working day.
+      const tickets = await q('SELECT priority, status, opened_at, resolve_due, rated_at, callback_at, scheduled_date FROM service_ticket');
+      expect(countBy(tickets, 'priority', 'status')).toEqual({ 'urgent/resolved': 1, 'general/responded': 1, 'periodic/open': 1 });
+      const byPriority = (p: string) => tickets.find((t) => t.priority === p)!;
+      const at = (v: unknown) => new Date(v as string | number);
+      expect(byPriority('urgent').rated_at).not.toBeNull();
+      expect(byPriority('urgent').callback_at).not.toBeNull();
+      const general = byPriority('general');
+      expect(at(general.resolve_due).getTime()).toBeGreaterThan(now);
+      const elapsed = rig.bot.app.deps.calendar.workingHoursBetween(at(general.opened_at), new Date(now));
+      expect(elapsed / 24).toBeGreaterThanOrEqual(0.8);
+      expect(String(byPriority('periodic').scheduled_date) > today).toBe(true);
+      expect(rig.bot.app.deps.calendar.isWorkingDay(String(byPriority('periodic').scheduled_date))).toBe(true);
+
+      // Seeding again writes nothing.
+      const before = await snapshot(rig);
+      const again = await rig.post('/console/api/demo', {});
+      expect(((await again.json()) as { summary: string }).summary).toContain('演示数据已存在');
+      expect(await snapshot(rig)).toEqual(before);
+    } finally {
+      await rig.close();
+    }
   }
+
+  it('writes a company in every state reachable by chat, with fulfilment and service tickets, once', () => seedAndCheck('2026-11-23T02:00:00Z'));
+
+  it('seeds the same company on a Saturday night at the turn of the year', () => seedAndCheck('2027-01-09T15:30:00Z'));
 });
