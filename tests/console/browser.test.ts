@@ -130,7 +130,8 @@ afterAll(async () => {
   // Monday 10:00 + 8 working hours is Tuesday 10:30: a day later nothing yet, two days later a reminder.
   await page.click('#clock-controls button[data-minutes="1440"]');
   // the poll that shows the new time also shows what was delivered up to it
-  await page.waitForFunction("document.getElementById('now').textContent.includes('11/24')");
+  // A locator, not waitForFunction: that one evaluates its predicate with eval, which the page's CSP refuses.
+  await page.locator('#now', { hasText: '11/24' }).waitFor();
   expect(await page.locator('[data-feed="person:lisi"]').innerText()).not.toContain('第 1 次提醒');
   await page.click('#clock-controls button[data-minutes="1440"]');
   await shows('第 1 次提醒', '[data-feed="person:lisi"]');
