@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { Attachment } from '../../handlers/ports';
-import { renderChartPng } from './render';
+import { chartRenderer } from './lazy';
 
 export interface AttachmentFile {
   fileName: string;
@@ -13,7 +13,7 @@ export interface AttachmentFile {
 /** The file, or null for a chart when no CJK font is available (the caller says it was left out). */
 export function attachmentFile(a: Attachment): AttachmentFile | null {
   if (a.kind === 'csv') return { fileName: a.fileName, contentType: 'text/csv; charset=utf-8', bytes: Buffer.from(a.content, 'utf8') };
-  const png = renderChartPng(a.chart);
+  const png = chartRenderer().renderChartPng(a.chart);
   return png ? { fileName: a.fileName, contentType: 'image/png', bytes: png } : null;
 }
 

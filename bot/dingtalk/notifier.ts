@@ -7,7 +7,7 @@ import type { CardView } from '../../cards/model';
 import type { Directory } from '../../handlers/domain/directory';
 import { recipientKey, type CardDeliveryStore, type Clock, type OutboxRecord, type RateTarget, type UnitOfWork, type View } from '../../handlers/ports';
 import { CHART_SKIPPED } from '../charts/attachments';
-import { ensureChartFont } from '../charts/render';
+import { chartRenderer } from '../charts/lazy';
 import { DeliveryError } from '../delivery-error';
 import { downloadUrl, type DownloadLinkSettings } from '../download-links';
 import type { Logger } from '../logger';
@@ -128,7 +128,7 @@ export class DingtalkNotifier implements PlatformNotifier {
     const links = this.d.links;
     const lines = (message.attachments ?? []).map((a, i) => {
       if (!links) return `（${a.fileName} 未发送：未配置下载链接 PUBLIC_URL / DOWNLOAD_LINK_SECRET）`;
-      if (a.kind === 'chart' && !ensureChartFont()) return CHART_SKIPPED;
+      if (a.kind === 'chart' && !chartRenderer().ensureChartFont()) return CHART_SKIPPED;
       const { url } = downloadUrl(links, message.id, i, this.d.clock.now());
       const valid = `（链接 ${Math.round(links.ttlMs / 3_600_000) || 1} 小时内有效）`;
       return a.kind === 'chart' ? `![${a.chart.title}](${url})` : `[下载 ${a.fileName}](${url})${valid}`;
