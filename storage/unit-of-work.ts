@@ -94,14 +94,16 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
       if (durable) await runner.query('PRAGMA synchronous = FULL');
       await runner.startTransaction();
       for (let taken = 1; current; taken++) {
-        await runner.query('SAVEPOINT work');
+        // The first work needs no savepoint: if it fails, the transaction, so far its own, rolls back.
+        const alone = taken === 1;
+        if (!alone) await runner.query('SAVEPOINT work');
         try {
           const result = await current.work(asTx(runner.manager));
-          await runner.query('RELEASE work');
+          if (!alone) await runner.query('RELEASE work');
           done.push({ waiting: current, result });
         } catch (error) {
           // SQLite ends the whole transaction on some errors (disk full, I/O): then every work fails.
-          if (!sqlite.inTransaction) throw error;
+          if (alone || !sqlite.inTransaction) throw error;
           await runner.query('ROLLBACK TO work');
           await runner.query('RELEASE work');
           current.reject(error);

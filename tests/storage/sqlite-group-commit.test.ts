@@ -46,7 +46,7 @@ describe('SQLite group commit', () => {
     const runs = ['a', 'b', 'c', 'd'].map((name) =>
       uow.run(async (tx) => {
         await add(tx, `g1-${name}`);
-        if (name === 'c') throw new Error('c refused');
+        if (name === 'a' || name === 'c') throw new Error(`${name} refused`);
         return name;
       }).then((result) => {
         seenAtResolve.push(committed('g1-'));
@@ -54,11 +54,14 @@ describe('SQLite group commit', () => {
       }),
     );
     const outcomes = await Promise.allSettled(runs);
-    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(['a', 'b', 'c refused', 'd']);
-    expect(committed('g1-')).toEqual(['g1-a', 'g1-b', 'g1-d']);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual(['a refused', 'b', 'c refused', 'd']);
+    expect(committed('g1-')).toEqual(['g1-b', 'g1-d']);
     // Every success was reported after its commit: another connection already saw it.
-    for (const seen of seenAtResolve) expect(seen).toEqual(['g1-a', 'g1-b', 'g1-d']);
-    expect(count('COMMIT')).toBe(1); // submitted at once: one transaction
+    for (const seen of seenAtResolve) expect(seen).toEqual(['g1-b', 'g1-d']);
+    // The first work runs without a savepoint: its failure rolls back its transaction; the rest share the next.
+    expect(count('ROLLBACK')).toBe(2); // the first transaction, then c's savepoint
+    expect(count('COMMIT')).toBe(1);
+    expect(count('SAVEPOINT')).toBe(2); // c and d: b opens the transaction
   });
 
   it('runs durable works first, in a transaction that commits with synchronous = FULL', async () => {
