@@ -94,16 +94,18 @@ interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
 }
 
-/** Prepared statements per SQLite connection; a few hundred texts (lists of ids vary in length). */
+/** Prepared statements per SQLite connection: a few hundred texts (lists of ids vary in length). */
 const prepared = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
 const PREPARED_KEPT = 500;
+/** Longer texts are multi-row writes, run once per batch: prepared each time, their native memory not held. */
+const PREPARED_TEXT_MAX = 2000;
 
 /**
- * SQLite: the statement straight on the better-sqlite3 connection that the transaction holds (there
- * is one), logged and failing as TypeORM's runner would. Its query() costs more than a short
+ * SQLite: the statement (its values bound as they are) straight on the better-sqlite3 connection
+ * that the transaction holds (there is one), logged and failing as TypeORM's runner would. Its query() costs more than a short
  * statement does (broadcasts, awaits, a statement cache that evicts the oldest after 100 texts).
  */
-function runOnSqlite(em: EntityManager, runner: QueryRunner, sql: string, values: unknown[]): Result {
+export function runOnSqlite(em: EntityManager, runner: QueryRunner, sql: string, values: unknown[]): Result {
   const db = (em.connection.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
   let statements = prepared.get(db);
   if (!statements) prepared.set(db, (statements = new Map()));
@@ -113,8 +115,10 @@ function runOnSqlite(em: EntityManager, runner: QueryRunner, sql: string, values
     let statement = statements.get(sql);
     if (!statement) {
       statement = db.prepare(sql);
-      if (statements.size >= PREPARED_KEPT) statements.delete(statements.keys().next().value!);
-      statements.set(sql, statement);
+      if (sql.length <= PREPARED_TEXT_MAX) {
+        if (statements.size >= PREPARED_KEPT) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
     }
     if (statement.reader) return { records: statement.all(...values), affected: 0 };
     return { records: [], affected: statement.run(...values).changes };
