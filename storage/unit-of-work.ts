@@ -7,29 +7,6 @@ export const managerOf = (tx: Tx): EntityManager => tx as unknown as EntityManag
 const asTx = (manager: EntityManager): Tx => manager as unknown as Tx;
 
 /**
- * An async mutex: one holder at a time, in arrival order, except that urgent work (what an
- * acknowledgement waits for) goes before the ordinary work waiting: an accept never queues behind
- * the processing and outbox transactions waiting for the connection, only behind the one running.
- */
-class Mutex {
-  private held = false;
-  private readonly urgent: (() => void)[] = [];
-  private readonly ordinary: (() => void)[] = [];
-
-  async lock<T>(work: () => Promise<T>, urgent = false): Promise<T> {
-    if (this.held) await new Promise<void>((resolve) => (urgent ? this.urgent : this.ordinary).push(resolve));
-    this.held = true;
-    try {
-      return await work();
-    } finally {
-      const next = this.urgent.shift() ?? this.ordinary.shift();
-      if (next) next(); // handed over: still held
-      else this.held = false;
-    }
-  }
-}
-
-/**
  * A unit of work, and a view of it whose commits are durable when they return: for the transactions
  * that precede an acknowledgement (the inbox accepting an event, a card click decided before its
  * answer). On PostgreSQL and MySQL every commit is; on SQLite see SqliteUnitOfWork.
@@ -38,51 +15,120 @@ export interface StorageUnitOfWork extends UnitOfWork {
   readonly durable: UnitOfWork;
 }
 
+/** A transaction's work waiting for the SQLite connection. */
+interface Waiting {
+  work: (tx: Tx) => Promise<unknown>;
+  resolve(result: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Works sharing one SQLite transaction at most: bounds how long the first one waits for the commit. */
+const MAX_WORKS_PER_TRANSACTION = 50;
+
 /**
- * SQLite: TypeORM's better-sqlite3 driver shares one connection, so concurrent transactions collide
- * ("cannot start a transaction within a transaction"): queue them. And a deferred transaction that
- * reads then writes fails with SQLITE_BUSY_SNAPSHOT when another process wrote in between, so every
- * transaction starts with BEGIN IMMEDIATE (takes the write lock up front; the busy timeout waits for it).
+ * SQLite: TypeORM's better-sqlite3 driver shares one connection, so transactions run one at a time,
+ * queued here. A deferred transaction that reads then writes fails with SQLITE_BUSY_SNAPSHOT when
+ * another process wrote in between, so every transaction starts with BEGIN IMMEDIATE (takes the
+ * write lock up front; the busy timeout waits for it).
+ *
+ * Group commit: the commit is what a transaction costs most (writing its pages to the WAL, and for a
+ * durable one an fsync), so works waiting for the connection share one transaction, each in its own
+ * SAVEPOINT: a work that fails rolls back to it and fails alone, and every other work resolves once
+ * the shared COMMIT has returned, as if it had committed on its own. Works that wait together are
+ * independent (none waits for another's result), so running them in turn in one transaction is the
+ * same as running them one after another.
  *
  * Durability: the connection runs in WAL mode with `synchronous = NORMAL` (data-source.ts): a commit
  * is written to the WAL but not fsynced, so it survives the process dying but not the machine losing
  * power. Durable runs switch to `synchronous = FULL` for their transaction, whose commit fsyncs the
  * WAL; the WAL is append-only, so that fsync also makes every earlier NORMAL commit durable. So what
  * was acknowledged is on disk, and the many processing transactions between acknowledgements skip
- * an fsync each (the pragma cannot change inside a transaction: it is set before BEGIN).
+ * an fsync each (the pragma cannot change inside a transaction: it is set before BEGIN). Durable
+ * works go first (an acknowledgement waits for them) and share transactions among themselves; an
+ * ordinary transaction takes no more works once a durable one waits.
  */
 class SqliteUnitOfWork implements StorageUnitOfWork {
-  private readonly mutex = new Mutex();
-  readonly durable: UnitOfWork = { run: (work) => this.transaction(work, true) };
+  private readonly urgent: Waiting[] = [];
+  private readonly ordinary: Waiting[] = [];
+  private draining = false;
+  readonly durable: UnitOfWork = { run: (work) => this.submit(work, true) };
 
   constructor(private readonly dataSource: DataSource) {}
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.transaction(work, false);
+    return this.submit(work, false);
   }
 
-  private transaction<T>(work: (tx: Tx) => Promise<T>, durable: boolean): Promise<T> {
-    // Durable transactions precede an acknowledgement: they go first among those waiting.
-    return this.mutex.lock(async () => {
-      const runner = this.dataSource.createQueryRunner();
-      beginImmediately(runner);
-      if (durable) await runner.query('PRAGMA synchronous = FULL');
-      try {
-        await runner.startTransaction();
-        try {
-          const result = await work(asTx(runner.manager));
-          await runner.commitTransaction();
-          return result;
-        } catch (error) {
-          if (runner.isTransactionActive) await runner.rollbackTransaction();
-          throw error;
-        }
-      } finally {
-        if (durable) await runner.query('PRAGMA synchronous = NORMAL');
-        await runner.release();
-      }
-    }, durable);
+  private submit<T>(work: (tx: Tx) => Promise<T>, durable: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (durable ? this.urgent : this.ordinary).push({ work, resolve: resolve as (r: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
   }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      // A failure reaches the callers of the works it failed; a failed switch back to
+      // `synchronous = NORMAL` only leaves later commits durable too.
+      while (this.urgent.length || this.ordinary.length) await this.transaction(this.urgent.length > 0).catch(() => undefined);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** The next work for the current transaction: of its kind; an ordinary one stops when a durable one waits. */
+  private next(durable: boolean): Waiting | undefined {
+    return durable ? this.urgent.shift() : this.urgent.length ? undefined : this.ordinary.shift();
+  }
+
+  /** One transaction for the works waiting (and those arriving meanwhile, up to the limit). */
+  private async transaction(durable: boolean): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    const sqlite = (runner.connection.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection;
+    const done: { waiting: Waiting; result: unknown }[] = [];
+    // Taken before BEGIN: if the transaction cannot start (busy), its caller learns why.
+    let current = this.next(durable);
+    beginImmediately(runner);
+    try {
+      if (durable) await runner.query('PRAGMA synchronous = FULL');
+      await runner.startTransaction();
+      for (let taken = 1; current; taken++) {
+        // The first work needs no savepoint: if it fails, the transaction, so far its own, rolls back.
+        const alone = taken === 1;
+        if (!alone) await runner.query('SAVEPOINT work');
+        try {
+          const result = await current.work(asTx(runner.manager));
+          if (!alone) await runner.query('RELEASE work');
+          done.push({ waiting: current, result });
+        } catch (error) {
+          // SQLite ends the whole transaction on some errors (disk full, I/O): then every work fails.
+          if (alone || !sqlite.inTransaction) throw error;
+          await runner.query('ROLLBACK TO work');
+          await runner.query('RELEASE work');
+          current.reject(error);
+        }
+        current = taken < MAX_WORKS_PER_TRANSACTION ? this.next(durable) : undefined;
+      }
+      await runner.commitTransaction();
+      for (const { waiting, result } of done) waiting.resolve(result);
+    } catch (error) {
+      await rollback(runner, sqlite.inTransaction).catch(() => undefined);
+      for (const { waiting } of done) waiting.reject(error);
+      current?.reject(error);
+    } finally {
+      if (durable) await runner.query('PRAGMA synchronous = NORMAL');
+      await runner.release();
+    }
+  }
+}
+
+/** Rolls the runner's transaction back, or only forgets it when SQLite has already ended it. */
+async function rollback(runner: QueryRunner, open: boolean): Promise<void> {
+  if (!runner.isTransactionActive) return;
+  if (open) return runner.rollbackTransaction();
+  // TypeORM's bookkeeping, which the shared runner's next BEGIN depends on.
+  Object.assign(runner, { isTransactionActive: false, transactionDepth: 0 });
 }
 
 /** Runners whose `BEGIN TRANSACTION` already reads `BEGIN IMMEDIATE TRANSACTION`. */

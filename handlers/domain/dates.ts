@@ -19,7 +19,11 @@ function startOfToday(now: Date, timezone: string): DateTime {
 const day = (date: IsoDate) => DateTime.fromISO(date, { zone: 'UTC' });
 
 export function todayIn(now: Date, timezone: string): IsoDate {
-  return startOfToday(now, timezone).toISODate()!;
+  // Through the cached offset (see offsetMinutes): every decision asks whether its approver is away.
+  const local = localTime(now, timezone);
+  const year = local?.getUTCFullYear() ?? -1;
+  if (!local || year < 0 || year > 9999) return startOfToday(now, timezone).toISODate()!;
+  return `${String(year).padStart(4, '0')}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`;
 }
 
 export function addDays(date: IsoDate, n: number): IsoDate {
@@ -38,11 +42,18 @@ export function diffDays(a: IsoDate, b: IsoDate): number {
 
 /** `11-22 14:05` in the given timezone. */
 export function formatDateTime(instant: Date, timezone: string): string {
-  const offset = offsetMinutes(instant.getTime(), timezone);
-  if (offset === null) return DateTime.fromJSDate(instant, { zone: timezone }).toFormat('MM-dd HH:mm');
-  const local = new Date(instant.getTime() + offset * 60_000);
-  const two = (n: number) => String(n).padStart(2, '0');
+  const local = localTime(instant, timezone);
+  if (!local) return DateTime.fromJSDate(instant, { zone: timezone }).toFormat('MM-dd HH:mm');
   return `${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())}`;
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** The wall clock in the zone at `instant`, read with the UTC getters; null when offsetMinutes cannot tell. */
+function localTime(instant: Date, timezone: string): Date | null {
+  const t = instant.getTime();
+  const offset = Number.isFinite(t) ? offsetMinutes(t, timezone) : null;
+  return offset === null ? null : new Date(t + offset * 60_000);
 }
 
 const QUARTER = 900_000;

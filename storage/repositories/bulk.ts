@@ -3,6 +3,7 @@
 // booleans, null); this module only knows the SQL dialects.
 
 import type { EntityManager } from 'typeorm';
+import { dialectOf, runOnSqlite } from './rows';
 
 type Value = string | number | boolean | null;
 
@@ -48,6 +49,7 @@ export async function insertRows(
 
 /** Runs a write and returns how many rows it changed (each driver reports it its own way; TypeORM unifies it). */
 async function affectedBy(em: EntityManager, sql: string, params: Value[]): Promise<number> {
+  if (em.queryRunner && dialectOf(em) === 'sqlite') return runOnSqlite(em, em.queryRunner, sql, params).affected;
   const runner = em.queryRunner ?? em.connection.createQueryRunner();
   try {
     const result = (await runner.query(sql, params, true)) as { affected?: number };

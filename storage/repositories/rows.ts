@@ -3,7 +3,7 @@
 // site and database (the statement cache reuses it) and every value is bound. The columns and their
 // transformers come from the entities' metadata, so a row reads and writes as through TypeORM.
 
-import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { QueryFailedError, type EntityManager, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
@@ -58,20 +58,74 @@ function placeholdersFor(dialect: Dialect, sql: string): string {
   return out;
 }
 
-/** A value as bound: integers as BigInt on SQLite (what TypeORM's number binding does, sqlite-parameters.ts). */
+/**
+ * A value as bound: integers as BigInt on SQLite (what TypeORM's number binding does,
+ * sqlite-parameters.ts), booleans as 0/1 there (as TypeORM's better-sqlite3 runner does).
+ */
 const bound = (dialect: Dialect, v: unknown): unknown => {
   if (v instanceof Date) v = v.getTime();
   if (dialect === 'sqlite' && typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (dialect === 'sqlite' && typeof v === 'boolean') return v ? 1 : 0;
   return v;
 };
 
+interface Result {
+  records: ObjectLiteral[];
+  affected: number;
+}
+
 /** Runs a statement in the transaction: rows for a read, the changed-row count for a write. */
-async function run(em: EntityManager, sql: string, params: unknown[]): Promise<{ records: ObjectLiteral[]; affected: number }> {
+async function run(em: EntityManager, sql: string, params: unknown[]): Promise<Result> {
   const dialect = dialectOf(em);
   const runner = em.queryRunner;
   if (!runner) throw new Error('plain SQL on the hot path runs in a transaction');
-  const result = await runner.query(placeholdersFor(dialect, sql), params.map((p) => bound(dialect, p)), true);
+  const values = params.map((p) => bound(dialect, p));
+  if (dialect === 'sqlite') return runOnSqlite(em, runner, sql, values);
+  const result = await runner.query(placeholdersFor(dialect, sql), values, true);
   return { records: (result.records ?? []) as ObjectLiteral[], affected: result.affected ?? 0 };
+}
+
+interface SqliteStatement {
+  readonly reader: boolean;
+  all(...params: unknown[]): ObjectLiteral[];
+  run(...params: unknown[]): { changes: number };
+}
+interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement;
+}
+
+/** Prepared statements per SQLite connection: a few hundred texts (lists of ids vary in length). */
+const prepared = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+const PREPARED_KEPT = 500;
+/** Longer texts are multi-row writes, run once per batch: prepared each time, their native memory not held. */
+const PREPARED_TEXT_MAX = 2000;
+
+/**
+ * SQLite: the statement (its values bound as they are) straight on the better-sqlite3 connection
+ * that the transaction holds (there is one), logged and failing as TypeORM's runner would. Its query() costs more than a short
+ * statement does (broadcasts, awaits, a statement cache that evicts the oldest after 100 texts).
+ */
+export function runOnSqlite(em: EntityManager, runner: QueryRunner, sql: string, values: unknown[]): Result {
+  const db = (em.connection.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
+  let statements = prepared.get(db);
+  if (!statements) prepared.set(db, (statements = new Map()));
+  const logger = em.connection.logger;
+  logger.logQuery(sql, values, runner);
+  try {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      if (sql.length <= PREPARED_TEXT_MAX) {
+        if (statements.size >= PREPARED_KEPT) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+    }
+    if (statement.reader) return { records: statement.all(...values), affected: 0 };
+    return { records: [], affected: statement.run(...values).changes };
+  } catch (error) {
+    logger.logQueryError(error as Error, sql, values, runner);
+    throw new QueryFailedError(sql, values, error as Error);
+  }
 }
 
 /** Every column of `entity`, for a SELECT or a RETURNING list. */

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { addDays, diffDays, formatDateTime, formatFullDateTime, parseDateInput, todayIn } from '../../../handlers/domain/dates';
 
 const TZ = 'Asia/Shanghai';
@@ -114,6 +115,19 @@ describe('date helpers', () => {
     expect(todayIn(MONDAY, TZ)).toBe('2026-11-23');
     expect(todayIn(new Date('2026-11-22T17:00:00Z'), TZ)).toBe('2026-11-23');
     expect(todayIn(new Date('2026-11-22T17:00:00Z'), 'UTC')).toBe('2026-11-22');
+  });
+  it('today agrees with the zone database around midnight, DST changes and half-hour zones', () => {
+    const zones = [TZ, 'UTC', 'America/New_York', 'Europe/London', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+    const starts = ['2026-03-08T04:00:00Z', '2026-03-29T00:00:00Z', '2026-10-04T14:00:00Z', '2026-11-01T04:00:00Z', '2026-12-31T10:00:00Z'];
+    for (const zone of zones) {
+      for (const start of starts) {
+        for (let minutes = 0; minutes < 24 * 60; minutes += 7) {
+          const at = new Date(Date.parse(start) + minutes * 60_000);
+          expect(todayIn(at, zone)).toBe(DateTime.fromJSDate(at, { zone }).toISODate());
+        }
+      }
+    }
+    expect(() => todayIn(MONDAY, 'Mars/Olympus')).toThrow(/timezone/);
   });
   it('adds and diffs days across months, years and leap days', () => {
     expect(addDays('2026-12-25', 7)).toBe('2027-01-01');
