@@ -4,8 +4,20 @@
 // once per connection run directly on better-sqlite3's connection (rows read as arrays). It has one
 // connection, so they run in the transaction the unit of work opened on it.
 
-import type { Database, Statement } from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
+
+/** What this module uses of better-sqlite3's connection and statements (storage depends on TypeORM only). */
+export interface SqliteStatement {
+  run(params: readonly unknown[]): { changes: number };
+  /** Rows as arrays of column values, in the SELECT's order. */
+  raw(on: boolean): SqliteStatement;
+  all(...params: unknown[]): unknown[];
+}
+interface Database {
+  prepare(sql: string): SqliteStatement;
+  readonly inTransaction: boolean;
+  transaction<T>(work: () => T): () => T;
+}
 
 /** The better-sqlite3 connection under `em`, or undefined on PostgreSQL and MySQL. */
 export function sqliteConnection(em: EntityManager): Database | undefined {
@@ -14,9 +26,9 @@ export function sqliteConnection(em: EntityManager): Database | undefined {
 }
 
 /** Prepared statements per connection, by SQL text (fixed per call site: a handful). */
-const prepared = new WeakMap<Database, Map<string, Statement>>();
+const prepared = new WeakMap<Database, Map<string, SqliteStatement>>();
 
-export function statement(db: Database, sql: string): Statement {
+export function statement(db: Database, sql: string): SqliteStatement {
   let statements = prepared.get(db);
   if (!statements) prepared.set(db, (statements = new Map()));
   let s = statements.get(sql);
