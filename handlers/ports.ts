@@ -387,8 +387,11 @@ export type NewContract = Omit<ContractRecord, 'id' | 'number' | 'updatedAt'>;
 export type NewStep = Omit<ApprovalStepRecord, 'id'>;
 
 /** A step whose reminder is due, and what a reminder says about its contract. */
+/** What a reminder needs of a due step: listReminderDue reads these columns only. */
+export type ReminderStep = Pick<ApprovalStepRecord, 'id' | 'contractId' | 'seq' | 'role' | 'assigneeId' | 'dueAt' | 'reminderCount'>;
+
 export interface ReminderDue {
-  step: ApprovalStepRecord;
+  step: ReminderStep;
   contract: Pick<ContractRecord, 'id' | 'number' | 'title'>;
 }
 

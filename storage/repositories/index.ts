@@ -19,6 +19,7 @@ import type {
   OutboxStatus,
   OutboxStore,
   OutgoingMessage,
+  ReminderStep,
   Repositories,
   Tx,
 } from '../../handlers/ports';
@@ -44,6 +45,7 @@ import { nameKeys } from './customer-names';
 import { columnList, dialectOf, execute, hydrate, selectRows, updateRows } from './rows';
 import { createReportRepository } from './reports';
 import { createServiceTicketRepository } from './service-tickets';
+import { sqliteConnection, statement } from './sqlite-statements';
 import { createFulfilmentRepositories } from './fulfilment';
 
 /** Inserts a row and reads it back through the entity, so transformers apply both ways. */
@@ -295,17 +297,23 @@ export function createRepositories(): Repositories {
       },
       async listReminderDue(tx, now, limit) {
         const em = managerOf(tx);
-        const kind = em.connection.options.type;
+        // Served by IDX_approval_step_next_reminder (status, next_reminder_at): reads the due rows only,
+        // and only the columns a reminder needs (a tick reads a thousand: building the rows costs
+        // more than the query).
+        const sqlite = sqliteConnection(em);
+        if (sqlite) {
+          // One statement with the contracts, rows as arrays. The tick's BEGIN IMMEDIATE holds the write lock.
+          const rows = statement(sqlite, REMINDER_DUE_SQLITE).raw(true).all(now.getTime(), Math.floor(limit)) as unknown[][];
+          return rows.map((r) => ({ step: reminderStep(r), contract: { id: Number(r[1]), number: r[7] as string, title: r[8] as string } }));
+        }
+        // The due steps held (FOR UPDATE SKIP LOCKED: another instance skips them), then their contracts.
         const q = (name: string) => em.connection.driver.escape(name);
-        // Served by IDX_approval_step_next_reminder (status, next_reminder_at): reads the due rows only.
-        // Raw rows, not entities: a tick reads up to a thousand, and hydration would cost more than the query.
-        const lock = kind === 'better-sqlite3' ? '' : ' FOR UPDATE SKIP LOCKED'; // SQLite: the tick's BEGIN IMMEDIATE holds the write lock
         const rows: Record<string, unknown>[] = await em.query(
-          `SELECT * FROM ${q('approval_step')} WHERE ${q('status')} = 'pending' AND ${q('next_reminder_at')} <= ${now.getTime()} ` +
-            `ORDER BY ${q('next_reminder_at')}, ${q('id')} LIMIT ${Math.floor(limit)}${lock}`,
+          `SELECT ${REMINDER_STEP_COLUMNS.map(q).join(', ')} FROM ${q('approval_step')} WHERE ${q('status')} = 'pending' AND ${q('next_reminder_at')} <= ${now.getTime()} ` +
+            `ORDER BY ${q('next_reminder_at')}, ${q('id')} LIMIT ${Math.floor(limit)} FOR UPDATE SKIP LOCKED`,
         );
         if (rows.length === 0) return [];
-        const steps = rows.map(stepFromRow);
+        const steps = rows.map((r) => reminderStep(REMINDER_STEP_COLUMNS.map((c) => r[c])));
         const ids = [...new Set(steps.map((st) => st.contractId))];
         const contracts: { id: number | string; number: string; title: string }[] = await em.query(
           `SELECT ${q('id')}, ${q('number')}, ${q('title')} FROM ${q('contract')} WHERE ${q('id')} IN (${ids.join(', ')})`,
@@ -369,31 +377,22 @@ async function appendAudit(tx: Tx, events: Omit<AuditEventRecord, 'id'>[]): Prom
   await insertRows(managerOf(tx), 'audit_event', ['at', 'actor_id', 'acting_for', 'action', 'contract_id', 'customer_id', 'detail', 'platform', 'automatic'], rows);
 }
 
-/** An approval_step row as read by a raw query (PostgreSQL returns BIGINT as a string). */
-function stepFromRow(r: Record<string, unknown>): ApprovalStepRecord {
-  const int = (v: unknown) => Number(v);
-  const instant = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)));
+/** What a reminder reads of a due step, in this order (reminderStep). */
+const REMINDER_STEP_COLUMNS = ['id', 'contract_id', 'seq', 'role', 'assignee_id', 'due_at', 'reminder_count'];
+const REMINDER_DUE_SQLITE =
+  `SELECT ${REMINDER_STEP_COLUMNS.map((c) => `s."${c}"`).join(', ')}, c."number", c."title" FROM "approval_step" s JOIN "contract" c ON c."id" = s."contract_id" ` +
+  `WHERE s."status" = 'pending' AND s."next_reminder_at" <= ? ORDER BY s."next_reminder_at", s."id" LIMIT ?`;
+
+/** A due step's REMINDER_STEP_COLUMNS as read by a raw query (PostgreSQL returns BIGINT as a string). */
+function reminderStep(v: unknown[]): ReminderStep {
   return {
-    id: int(r.id),
-    contractId: int(r.contract_id),
-    version: int(r.version),
-    round: int(r.round),
-    seq: int(r.seq),
-    role: r.role as ApprovalStepRecord['role'],
-    assigneeId: r.assignee_id as string,
-    actingFor: (r.acting_for as string | null) ?? null,
-    status: r.status as ApprovalStepRecord['status'],
-    hours: int(r.hours),
-    activatedAt: instant(r.activated_at),
-    dueAt: instant(r.due_at),
-    reminderCount: int(r.reminder_count),
-    lastRemindedAt: instant(r.last_reminded_at),
-    nextReminderAt: instant(r.next_reminder_at),
-    lastUrgedAt: instant(r.last_urged_at),
-    decidedAt: instant(r.decided_at),
-    decidedBy: (r.decided_by as string | null) ?? null,
-    decidedActingFor: (r.decided_acting_for as string | null) ?? null,
-    comment: (r.comment as string | null) ?? null,
+    id: Number(v[0]),
+    contractId: Number(v[1]),
+    seq: Number(v[2]),
+    role: v[3] as ReminderStep['role'],
+    assigneeId: v[4] as string,
+    dueAt: v[5] === null || v[5] === undefined ? null : new Date(Number(v[5])),
+    reminderCount: Number(v[6]),
   };
 }
 

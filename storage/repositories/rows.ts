@@ -4,6 +4,7 @@
 // transformers come from the entities' metadata, so a row reads and writes as through TypeORM.
 
 import { QueryFailedError, type EntityManager, type EntityTarget, type ObjectLiteral, type QueryRunner } from 'typeorm';
+import { sqliteConnection, statement } from './sqlite-statements';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
@@ -85,43 +86,19 @@ async function run(em: EntityManager, sql: string, params: unknown[]): Promise<R
   return { records: (result.records ?? []) as ObjectLiteral[], affected: result.affected ?? 0 };
 }
 
-interface SqliteStatement {
-  readonly reader: boolean;
-  all(...params: unknown[]): ObjectLiteral[];
-  run(...params: unknown[]): { changes: number };
-}
-interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement;
-}
-
-/** Prepared statements per SQLite connection: a few hundred texts (lists of ids vary in length). */
-const prepared = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
-const PREPARED_KEPT = 500;
-/** Longer texts are multi-row writes, run once per batch: prepared each time, their native memory not held. */
-const PREPARED_TEXT_MAX = 2000;
-
 /**
  * SQLite: the statement (its values bound as they are) straight on the better-sqlite3 connection
  * that the transaction holds (there is one), logged and failing as TypeORM's runner would. Its query() costs more than a short
  * statement does (broadcasts, awaits, a statement cache that evicts the oldest after 100 texts).
  */
 export function runOnSqlite(em: EntityManager, runner: QueryRunner, sql: string, values: unknown[]): Result {
-  const db = (em.connection.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
-  let statements = prepared.get(db);
-  if (!statements) prepared.set(db, (statements = new Map()));
+  const db = sqliteConnection(em)!;
   const logger = em.connection.logger;
   logger.logQuery(sql, values, runner);
   try {
-    let statement = statements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      if (sql.length <= PREPARED_TEXT_MAX) {
-        if (statements.size >= PREPARED_KEPT) statements.delete(statements.keys().next().value!);
-        statements.set(sql, statement);
-      }
-    }
-    if (statement.reader) return { records: statement.all(...values), affected: 0 };
-    return { records: [], affected: statement.run(...values).changes };
+    const s = statement(db, sql);
+    if (s.reader) return { records: s.all(...values) as ObjectLiteral[], affected: 0 };
+    return { records: [], affected: s.run(...values).changes };
   } catch (error) {
     logger.logQueryError(error as Error, sql, values, runner);
     throw new QueryFailedError(sql, values, error as Error);

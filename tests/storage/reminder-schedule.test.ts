@@ -132,4 +132,27 @@ describe.each(TARGETS.filter((t) => t[2]).map((t) => [t[0], t[1]!] as const))('%
     await uow.run((tx) => deps.repos.outbox.enqueueMany(tx, [{ dedupeKey: `reminder:2:${n}`, to: { kind: 'person', personId: 'lisi' }, views: [] }], at));
     expect(Number((await ds.query(`SELECT COUNT(*) AS n FROM outbox WHERE dedupe_key = 'reminder:2:${n}'`))[0].n)).toBe(1);
   });
+
+  it('records reminders on the steps still pending only, and says how many (the tick rolls back on fewer)', async () => {
+    const before3 = await stepRow(3);
+    const next = NOW.getTime() + 7 * HOUR;
+    const recorded = await uow.run((tx) =>
+      deps.repos.steps.recordReminders(tx, [
+        { id: 3, nextReminderAt: new Date(next), sent: { reminderCount: 5, at: NOW } }, // approved meanwhile
+        { id: 4, nextReminderAt: new Date(next), sent: { reminderCount: 2, at: NOW } },
+        { id: 1, nextReminderAt: new Date(next + 1) }, // only moved
+      ]),
+    );
+    expect(recorded).toBe(2);
+    expect(await stepRow(3)).toEqual(before3);
+    expect([await stepRow(4), await stepRow(1)].map((r) => [num(r.reminder_count), num(r.last_reminded_at), num(r.next_reminder_at)])).toEqual([
+      [2, NOW.getTime(), next],
+      [1, NOW.getTime(), next + 1],
+    ]);
+    if (kind === 'sqlite') {
+      // Stored as integers, as every other write stores them (not REAL).
+      const types = await ds.query('SELECT typeof(reminder_count) AS a, typeof(last_reminded_at) AS b, typeof(next_reminder_at) AS c FROM approval_step WHERE id = 4');
+      expect(types).toEqual([{ a: 'integer', b: 'integer', c: 'integer' }]);
+    }
+  });
 });
