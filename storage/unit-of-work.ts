@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Tx, UnitOfWork } from '../handlers/ports';
 import type { DatabaseKind } from './data-source';
+import { WalSync } from './wal-sync';
 
 /** The use-cases see an opaque Tx; storage knows it is TypeORM's transactional EntityManager. */
 export const managerOf = (tx: Tx): EntityManager => tx as unknown as EntityManager;
@@ -46,14 +48,16 @@ export interface StorageUnitOfWork extends UnitOfWork {
  *
  * Durability: the connection runs in WAL mode with `synchronous = NORMAL` (data-source.ts): a commit
  * is written to the WAL but not fsynced, so it survives the process dying but not the machine losing
- * power. Durable runs switch to `synchronous = FULL` for their transaction, whose commit fsyncs the
- * WAL; the WAL is append-only, so that fsync also makes every earlier NORMAL commit durable. So what
- * was acknowledged is on disk, and the many processing transactions between acknowledgements skip
- * an fsync each (the pragma cannot change inside a transaction: it is set before BEGIN).
+ * power. Durable runs then fsync the WAL off the event loop (WalSync) before they return, so what was
+ * acknowledged is on disk; the WAL is append-only, so that fsync also makes every earlier NORMAL
+ * commit durable, and the many processing transactions between acknowledgements skip an fsync each.
+ * The connection is free for other transactions while the fsync runs.
  */
 class SqliteUnitOfWork implements StorageUnitOfWork {
   private readonly mutex = new Mutex();
-  readonly durable: UnitOfWork = { run: (work) => this.transaction(work, true) };
+  /** Found at the first durable run (the connection is open by then); null for an in-memory database. */
+  private wal: WalSync | null | undefined;
+  readonly durable: UnitOfWork = { run: (work) => this.durableTransaction(work) };
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -61,12 +65,25 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
     return this.transaction(work, false);
   }
 
-  private transaction<T>(work: (tx: Tx) => Promise<T>, durable: boolean): Promise<T> {
+  private async durableTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.transaction(work, true);
+    await this.walSync()?.sync();
+    return result;
+  }
+
+  private walSync(): WalSync | null {
+    if (this.wal === undefined) {
+      const connection = (this.dataSource.driver as unknown as { databaseConnection: { name: string; memory: boolean } }).databaseConnection;
+      this.wal = connection.memory ? null : new WalSync(path.resolve(connection.name));
+    }
+    return this.wal;
+  }
+
+  private transaction<T>(work: (tx: Tx) => Promise<T>, urgent: boolean): Promise<T> {
     // Durable transactions precede an acknowledgement: they go first among those waiting.
     return this.mutex.lock(async () => {
       const runner = this.dataSource.createQueryRunner();
       beginImmediately(runner);
-      if (durable) await runner.query('PRAGMA synchronous = FULL');
       try {
         await runner.startTransaction();
         try {
@@ -78,10 +95,9 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
           throw error;
         }
       } finally {
-        if (durable) await runner.query('PRAGMA synchronous = NORMAL');
         await runner.release();
       }
-    }, durable);
+    }, urgent);
   }
 }
 
