@@ -49,7 +49,7 @@ describe('group commit of accepts', () => {
     expect(results.filter(Boolean)).toHaveLength(300);
     expect(new Set(results.filter(Boolean).map((r) => r!.id)).size).toBe(300);
     expect(durable.runs).toBeGreaterThan(0);
-    expect(durable.runs).toBeLessThan(10); // at most 200 per transaction
+    expect(durable.runs).toBeLessThan(15); // at most 64 per transaction
     expect(plain.runs).toBe(0); // accepting never goes through the non-durable path
     expect(await count(app, "status = 'received'")).toBe(300);
     // A redelivery later is recognised too.
