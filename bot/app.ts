@@ -13,6 +13,7 @@ import { createDirectoryStore } from '../storage/directory-sync';
 import { createInboxStore, createOutboxStore, createRepositories } from '../storage/repositories';
 import { createBacklogReader } from '../storage/repositories/backlog';
 import { createUnitOfWork } from '../storage/unit-of-work';
+import { startWalCheckpointer } from '../storage/wal-checkpointer';
 import { ADMIN_ALERT_PREFIXES, alertAdmins } from './admin-alerts';
 import type { Policy } from './config';
 import { Dispatcher, type DispatchDeps } from './dispatch';
@@ -74,6 +75,7 @@ function deliveryMetrics(metrics: BotMetrics, notifier: Notifier): DeliveryObser
 export async function createApp(options: AppOptions): Promise<App> {
   const { dataSource, kind } = await openDatabase(options.databaseUrl);
   const uow = createUnitOfWork(dataSource, kind);
+  const checkpointer = kind === 'sqlite' ? await startWalCheckpointer(dataSource, (message) => options.log.error(message)) : null;
   // The policy's people and those earlier directory syncs stored, mirrored into the person tables.
   const store = createDirectoryStore();
   const people = await uow.run(async (tx) => {
@@ -132,6 +134,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     outbox,
     async close() {
       await worker.stop();
+      await checkpointer?.stop();
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Tx, UnitOfWork } from '../handlers/ports';
 import type { DatabaseKind } from './data-source';
+import { WalSync } from './wal-sync';
 
 /** The use-cases see an opaque Tx; storage knows it is TypeORM's transactional EntityManager. */
 export const managerOf = (tx: Tx): EntityManager => tx as unknown as EntityManager;
@@ -31,29 +33,45 @@ const MAX_WORKS_PER_TRANSACTION = 50;
  * another process wrote in between, so every transaction starts with BEGIN IMMEDIATE (takes the
  * write lock up front; the busy timeout waits for it).
  *
- * Group commit: the commit is what a transaction costs most (writing its pages to the WAL, and for a
- * durable one an fsync), so works waiting for the connection share one transaction, each in its own
- * SAVEPOINT: a work that fails rolls back to it and fails alone, and every other work resolves once
- * the shared COMMIT has returned, as if it had committed on its own. Works that wait together are
- * independent (none waits for another's result), so running them in turn in one transaction is the
- * same as running them one after another.
+ * Group commit: the commit is what a transaction costs most (writing its pages to the WAL), so works
+ * waiting for the connection share one transaction, each in its own SAVEPOINT: a work that fails
+ * rolls back to it and fails alone, and every other work resolves once the shared COMMIT has
+ * returned, as if it had committed on its own. Works that wait together are independent (none waits
+ * for another's result), so running them in turn in one transaction is the same as running them one
+ * after another.
  *
  * Durability: the connection runs in WAL mode with `synchronous = NORMAL` (data-source.ts): a commit
  * is written to the WAL but not fsynced, so it survives the process dying but not the machine losing
- * power. Durable runs switch to `synchronous = FULL` for their transaction, whose commit fsyncs the
- * WAL; the WAL is append-only, so that fsync also makes every earlier NORMAL commit durable. So what
- * was acknowledged is on disk, and the many processing transactions between acknowledgements skip
- * an fsync each (the pragma cannot change inside a transaction: it is set before BEGIN). Durable
- * works go first (an acknowledgement waits for them) and share transactions among themselves; an
- * ordinary transaction takes no more works once a durable one waits.
+ * power. Durable runs then fsync the WAL off the event loop (WalSync) before they return, so what was
+ * acknowledged is on disk; the WAL is append-only, so that fsync also makes every earlier NORMAL
+ * commit durable, and the many processing transactions between acknowledgements skip an fsync each.
+ * The connection is free for other transactions while the fsync runs. Durable works go first (an
+ * acknowledgement waits for them) and share transactions among themselves; an ordinary transaction
+ * takes no more works once a durable one waits.
  */
 class SqliteUnitOfWork implements StorageUnitOfWork {
   private readonly urgent: Waiting[] = [];
   private readonly ordinary: Waiting[] = [];
   private draining = false;
-  readonly durable: UnitOfWork = { run: (work) => this.submit(work, true) };
+  /** Found at the first durable run (the connection is open by then); null for an in-memory database. */
+  private wal: WalSync | null | undefined;
+  readonly durable: UnitOfWork = { run: (work) => this.durableRun(work) };
 
   constructor(private readonly dataSource: DataSource) {}
+
+  private async durableRun<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.submit(work, true);
+    await this.walSync()?.sync();
+    return result;
+  }
+
+  private walSync(): WalSync | null {
+    if (this.wal === undefined) {
+      const connection = (this.dataSource.driver as unknown as { databaseConnection: { name: string; memory: boolean } }).databaseConnection;
+      this.wal = connection.memory ? null : new WalSync(path.resolve(connection.name));
+    }
+    return this.wal;
+  }
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.submit(work, false);
@@ -69,8 +87,7 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      // A failure reaches the callers of the works it failed; a failed switch back to
-      // `synchronous = NORMAL` only leaves later commits durable too.
+      // A failure reaches the callers of the works it failed.
       while (this.urgent.length || this.ordinary.length) await this.transaction(this.urgent.length > 0).catch(() => undefined);
     } finally {
       this.draining = false;
@@ -91,7 +108,6 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
     let current = this.next(durable);
     beginImmediately(runner);
     try {
-      if (durable) await runner.query('PRAGMA synchronous = FULL');
       await runner.startTransaction();
       for (let taken = 1; current; taken++) {
         // The first work needs no savepoint: if it fails, the transaction, so far its own, rolls back.
@@ -117,7 +133,6 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
       for (const { waiting } of done) waiting.reject(error);
       current?.reject(error);
     } finally {
-      if (durable) await runner.query('PRAGMA synchronous = NORMAL');
       await runner.release();
     }
   }
