@@ -51,6 +51,9 @@ export async function startWalCheckpointer(dataSource: DataSource, log: (message
     async stop() {
       if (stopping) return exited;
       stopping = true;
+      // Referenced while it stops: otherwise, with nothing else left to do, the process would exit
+      // while waiting for it, in the middle of the bot's stop (its last steps and log never ran).
+      worker.ref();
       worker.postMessage('stop');
       await exited;
       await autocheckpoint(DEFAULT_PAGES);
