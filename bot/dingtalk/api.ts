@@ -3,6 +3,7 @@
 
 import type { Clock } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
+import { requestJson, type JsonAnswer } from '../http-json';
 import { TokenCache } from '../token-cache';
 
 export interface DingtalkApiConfig {
@@ -46,20 +47,12 @@ export class DingtalkApi {
     return { value: body.accessToken, expiresIn: typeof body.expireIn === 'number' ? body.expireIn : 7200 };
   }
 
-  private async http(method: string, path: string, payload: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    let response: Response;
+  private async http(method: 'POST' | 'PUT', path: string, payload: unknown, token?: string): Promise<JsonAnswer> {
     try {
-      response = await fetch(new URL(path, this.config.apiBase), {
-        method,
-        headers: { 'content-type': 'application/json', ...(token ? { 'x-acs-dingtalk-access-token': token } : {}) },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(10_000),
-      });
+      return await requestJson(new URL(path, this.config.apiBase), { method, json: payload, headers: token ? { 'x-acs-dingtalk-access-token': token } : {} });
     } catch (error) {
       throw new DeliveryError(`DingTalk ${path}: ${(error as Error).message}`);
     }
-    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    return { status: response.status, body };
   }
 
   /** Calls the OpenAPI with the token; a token DingTalk refuses is refreshed once. */
@@ -90,14 +83,14 @@ export class DingtalkApi {
     for (let attempt = 0; ; attempt++) {
       const url = new URL(path, this.config.oapiBase ?? 'https://oapi.dingtalk.com');
       url.searchParams.set('access_token', await this.token.get());
-      let response: Response;
+      let status: number;
+      let body: Record<string, unknown>;
       try {
-        response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: AbortSignal.timeout(10_000) });
+        ({ status, body } = await requestJson(url, { method: 'POST', json: payload }));
       } catch (error) {
         throw new DeliveryError(`DingTalk ${path}: ${(error as Error).message}`);
       }
-      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      if (!response.ok) throw new DeliveryError(`DingTalk ${path}: HTTP ${response.status}`);
+      if (status < 200 || status >= 300) throw new DeliveryError(`DingTalk ${path}: HTTP ${status}`);
       const errcode = Number(body.errcode ?? 0);
       if (errcode === 0) return body;
       if (attempt === 0 && OAPI_EXPIRED_TOKEN.includes(errcode)) {
@@ -141,15 +134,15 @@ export class DingtalkApi {
 
   /** Posts to a message's sessionWebhook (no token: the URL is the credential). */
   async replyBySession(url: string, body: Record<string, unknown>): Promise<void> {
-    let response: Response;
+    let status: number;
+    let answer: { errcode?: number; errmsg?: string };
     try {
-      // redirect: manual, so a 3xx cannot carry the reply to another host; it counts as expired.
-      response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+      // Redirects are not followed, so a 3xx cannot carry the reply to another host; it counts as expired.
+      ({ status, body: answer } = await requestJson(url, { method: 'POST', json: body }));
     } catch (error) {
       throw new DeliveryError(`DingTalk sessionWebhook: ${(error as Error).message}`);
     }
-    const answer = (await response.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
-    if (!response.ok || answer.errcode) throw new SessionExpired(`DingTalk sessionWebhook: HTTP ${response.status} ${answer.errcode ?? ''} ${answer.errmsg ?? ''}`);
+    if (status < 200 || status >= 300 || answer.errcode) throw new SessionExpired(`DingTalk sessionWebhook: HTTP ${status} ${answer.errcode ?? ''} ${answer.errmsg ?? ''}`);
   }
 }
 

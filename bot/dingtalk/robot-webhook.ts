@@ -4,6 +4,7 @@
 import { createHmac } from 'node:crypto';
 import type { Clock } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
+import { requestJson } from '../http-json';
 import type { SlidingWindowLimiter } from '../rate-limit';
 
 /** base64(HMAC-SHA256(secret, `${timestamp}\n${secret}`)); URL-encode it when it goes in a query. */
@@ -30,13 +31,14 @@ export async function sendRobotWebhook(
   if (freeAt) throw new DeliveryError('DingTalk group robot: 20 messages per minute reached', { deferUntil: freeAt });
   let answer: { errcode?: number; errmsg?: string };
   try {
-    const response = await fetch(signedWebhookUrl(target.webhook, target.secret, clock.now()), {
+    const response = await requestJson(signedWebhookUrl(target.webhook, target.secret, clock.now()), {
       method: 'POST',
+      json: body,
       headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
     });
-    answer = (await response.json()) as typeof answer;
+    // An error page (not JSON) is a failed delivery; a JSON answer says what went wrong in its errcode.
+    if (!response.json) throw new Error(`HTTP ${response.status}, the answer is not JSON`);
+    answer = response.body;
   } catch (error) {
     limiter.giveBack(target.webhook);
     throw new DeliveryError(`DingTalk group robot: ${(error as Error).message}`);

@@ -1,9 +1,10 @@
 // WeCom server API client (platforms.md §B2): access token cached until shortly before it expires
-// and refreshed once on 42001/40014; errors mapped to what the outbox should do. Node's fetch
-// (undici) keeps connections alive and reuses them, as long as each answer is read to the end.
+// and refreshed once on 42001/40014; errors mapped to what the outbox should do. JSON calls go
+// through undici's request() (bot/http-json.ts), which keeps connections alive and reuses them.
 
 import type { Clock } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
+import { postForm, requestJson, type JsonAnswer, type JsonCall } from '../http-json';
 import type { WecomMessageBody } from '../../cards/wecom/message';
 import { TokenCache } from '../token-cache';
 
@@ -72,25 +73,38 @@ export class WecomApi {
     return { value, expiresIn: typeof body.expires_in === 'number' ? body.expires_in : 7200 };
   }
 
-  private async request(url: URL, init: RequestInit, path: string): Promise<WecomResponse> {
-    let response: Response;
+  private async request(url: URL, call: JsonCall, path: string): Promise<WecomResponse> {
+    let answer: JsonAnswer;
     try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+      answer = await requestJson(url, call);
     } catch (error) {
       throw new DeliveryError(`WeCom ${path}: ${(error as Error).message}`);
     }
-    if (!response.ok) {
-      await response.arrayBuffer().catch(() => undefined); // read to the end, so the connection is kept for the next call
-      throw new DeliveryError(`WeCom ${path}: HTTP ${response.status}`);
+    return this.checked(answer, path);
+  }
+
+  /** A multipart upload (media/upload). */
+  private async upload(url: URL, form: FormData, path: string): Promise<WecomResponse> {
+    let answer: JsonAnswer;
+    try {
+      answer = await postForm(url, form);
+    } catch (error) {
+      throw new DeliveryError(`WeCom ${path}: ${(error as Error).message}`);
     }
-    const body = (await response.json()) as WecomResponse;
+    return this.checked(answer, path);
+  }
+
+  private checked(answer: JsonAnswer, path: string): WecomResponse {
+    if (answer.status < 200 || answer.status >= 300) throw new DeliveryError(`WeCom ${path}: HTTP ${answer.status}`);
+    if (!answer.json) throw new DeliveryError(`WeCom ${path}: the answer is not JSON`);
+    const body = answer.body as WecomResponse;
     if (body.errcode && body.errcode !== 0) throw new WecomApiError(body.errcode, body.errmsg ?? '', path, this.clock);
     return body;
   }
 
   /** POSTs JSON with the access token; a token WeCom calls expired or invalid is refreshed once. */
   call(path: string, payload: Record<string, unknown>): Promise<WecomResponse> {
-    return this.withToken(path, {}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    return this.withToken(path, {}, { method: 'POST', json: payload });
   }
 
   /** GETs with the access token and these query parameters (the directory reads). */
@@ -103,13 +117,13 @@ export class WecomApi {
     return this.token.get();
   }
 
-  private async withToken(path: string, query: Record<string, string>, init: RequestInit): Promise<WecomResponse> {
+  private async withToken(path: string, query: Record<string, string>, call: JsonCall): Promise<WecomResponse> {
     for (let attempt = 0; ; attempt++) {
       const url = new URL(path, this.config.apiBase);
       for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
       url.searchParams.set('access_token', await this.token.get());
       try {
-        return await this.request(url, init, path);
+        return await this.request(url, call, path);
       } catch (error) {
         if (attempt === 0 && error instanceof WecomApiError && EXPIRED_TOKEN.includes(error.errcode)) {
           this.token.invalidate();
@@ -133,7 +147,7 @@ export class WecomApi {
       const form = new FormData();
       form.append('media', new Blob([bytes], { type: contentType }), fileName);
       try {
-        const answer = await this.request(url, { method: 'POST', body: form }, path);
+        const answer = await this.upload(url, form, path);
         if (typeof answer.media_id !== 'string' || !answer.media_id) throw new DeliveryError('WeCom media/upload: no media_id in the answer');
         return answer.media_id;
       } catch (error) {

@@ -4,6 +4,7 @@
 import type { Clock } from '../../handlers/ports';
 import { md5Hex } from '../charts/attachments';
 import { DeliveryError } from '../delivery-error';
+import { postForm, requestJson, type JsonAnswer } from '../http-json';
 import type { SlidingWindowLimiter } from '../rate-limit';
 
 export async function sendRobotMarkdown(webhookUrl: string, content: string, limiter: SlidingWindowLimiter, clock: Clock): Promise<void> {
@@ -24,7 +25,7 @@ export async function sendRobotFile(webhookUrl: string, file: { fileName: string
   upload.searchParams.set('type', 'file');
   const form = new FormData();
   form.append('media', new Blob([file.bytes], { type: file.contentType }), file.fileName);
-  const answer = await robotRequest(upload.toString(), { method: 'POST', body: form }, clock, () => undefined);
+  const answer = await robotRequest(() => postForm(upload, form), clock, () => undefined);
   if (typeof answer.media_id !== 'string' || !answer.media_id) throw new DeliveryError('WeCom group robot upload_media: no media_id in the answer');
   await sendRobotMessage(webhookUrl, { msgtype: 'file', file: { media_id: answer.media_id } }, limiter, clock);
 }
@@ -32,16 +33,16 @@ export async function sendRobotFile(webhookUrl: string, file: { fileName: string
 async function sendRobotMessage(webhookUrl: string, message: Record<string, unknown>, limiter: SlidingWindowLimiter, clock: Clock): Promise<void> {
   const freeAt = limiter.take(webhookUrl);
   if (freeAt) throw new DeliveryError('WeCom group robot: 20 messages per minute reached', { deferUntil: freeAt });
-  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) };
-  await robotRequest(webhookUrl, init, clock, () => limiter.giveBack(webhookUrl));
+  await robotRequest(() => requestJson(webhookUrl, { method: 'POST', json: message }), clock, () => limiter.giveBack(webhookUrl));
 }
 
-async function robotRequest(url: string, init: RequestInit, clock: Clock, onNetworkError: () => void): Promise<{ errcode?: number; errmsg?: string; media_id?: unknown }> {
+async function robotRequest(send: () => Promise<JsonAnswer>, clock: Clock, onNetworkError: () => void): Promise<{ errcode?: number; errmsg?: string; media_id?: unknown }> {
   let body: { errcode?: number; errmsg?: string; media_id?: unknown };
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    body = (await response.json()) as typeof body;
+    const answer = await send();
+    if (answer.status < 200 || answer.status >= 300) throw new Error(`HTTP ${answer.status}`);
+    if (!answer.json) throw new Error('the answer is not JSON');
+    body = answer.body;
   } catch (error) {
     onNetworkError();
     throw new DeliveryError(`WeCom group robot: ${(error as Error).message}`);
