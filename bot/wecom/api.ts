@@ -73,21 +73,19 @@ export class WecomApi {
     return { value, expiresIn: typeof body.expires_in === 'number' ? body.expires_in : 7200 };
   }
 
-  private async request(url: URL, call: JsonCall, path: string): Promise<WecomResponse> {
-    let answer: JsonAnswer;
-    try {
-      answer = await requestJson(url, call);
-    } catch (error) {
-      throw new DeliveryError(`WeCom ${path}: ${(error as Error).message}`);
-    }
-    return this.checked(answer, path);
+  private request(url: URL, call: JsonCall, path: string): Promise<WecomResponse> {
+    return this.answered(() => requestJson(url, call), path);
   }
 
   /** A multipart upload (media/upload). */
-  private async upload(url: URL, form: FormData, path: string): Promise<WecomResponse> {
+  private upload(url: URL, form: FormData, path: string): Promise<WecomResponse> {
+    return this.answered(() => postForm(url, form), path);
+  }
+
+  private async answered(send: () => Promise<JsonAnswer>, path: string): Promise<WecomResponse> {
     let answer: JsonAnswer;
     try {
-      answer = await postForm(url, form);
+      answer = await send();
     } catch (error) {
       throw new DeliveryError(`WeCom ${path}: ${(error as Error).message}`);
     }
