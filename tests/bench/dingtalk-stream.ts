@@ -285,9 +285,9 @@ export const dingtalkStreamSection: BenchSection = {
         'The Koishi adapter never acknowledges a robot-message frame (its `ws.ts` answers SYSTEM pings only, so real DingTalk redelivers every message); its row acks from a `message` listener once the adapter has dispatched the session, and it has no durable inbox: it measures receive → parse → session only.',
       '',
       'Where the time goes (profiles: BENCH_DINGTALK_PROFILE=1): the listener accepts each robot frame at once (`bot/dingtalk/inbound.ts`), so the frames of one socket read share one group commit and their acks leave in one write; ' +
-        'what remains on the ack path is TypeORM building the batch INSERT and SQLite\'s durable commit (its fsync blocks the event loop), and the stream client (ws read, the SDK\'s JSON.parse, normalisation, the ack) is a small part. ' +
-        'The ack p99 at 4,000/s is set by the processing sharing the core: processing a 帮助 with its reply takes 1–3 ms of CPU, more than one core can give 4,000 frames a second, so the worker is never idle during the paced phase and an ack waits for the processing transaction running when its frame arrives (the analysis row, with nothing processed, shows the ack path alone). ' +
-        'What would close it: cheaper processing (plain prepared SQL on the hot path), several events per processing transaction, or the processing in a second process on PostgreSQL/MySQL.',
+        'what remains on the ack path is the batch INSERT, SQLite\'s commit and its fsync (which runs off the event loop, `storage/wal-sync.ts`: the loop keeps reading frames meanwhile), and the stream client (ws read, the SDK\'s JSON.parse, normalisation, the ack) is a small part. ' +
+        'The ack p99 at 4,000/s is set by the processing and the delivery of replies sharing the core: processing a 帮助 with its reply takes about 1 ms of CPU, more than one core can give 4,000 frames a second alongside the accepts, so the worker and the outbox are never idle during the paced phase and a frame that arrives while they hold the loop waits for them (the analysis row, with nothing processed, shows the ack path alone). ' +
+        'What would close it: the processing in a second process (on PostgreSQL/MySQL instances share the inbox) or a worker thread, and the outbox yielding to waiting accepts as the inbox worker does.',
       ...rows.filter((r) => r.profile).map((r) => `\nCPU profile of ${r.name} (self time by area, whole run): ${r.profile}`),
     ].join('\n');
     const headlines = [
