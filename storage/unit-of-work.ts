@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Tx, UnitOfWork } from '../handlers/ports';
 import type { DatabaseKind } from './data-source';
+import { sqliteDatabaseFile } from './sqlite-file';
 import { WalSync } from './wal-sync';
 
 /** The use-cases see an opaque Tx; storage knows it is TypeORM's transactional EntityManager. */
@@ -67,8 +67,8 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
 
   private walSync(): WalSync | null {
     if (this.wal === undefined) {
-      const connection = (this.dataSource.driver as unknown as { databaseConnection: { name: string; memory: boolean } }).databaseConnection;
-      this.wal = connection.memory ? null : new WalSync(path.resolve(connection.name));
+      const file = sqliteDatabaseFile(this.dataSource);
+      this.wal = file === null ? null : new WalSync(file);
     }
     return this.wal;
   }

@@ -7,9 +7,9 @@
 // itself only once the WAL is much larger (the worker fell behind, or a steady stream of commits kept
 // its checkpoints from ever finishing, so the WAL could not restart from the beginning).
 
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataSource } from 'typeorm';
+import { sqliteDatabaseFile } from './sqlite-file';
 
 /** WAL pages before the bot's own connection checkpoints while the worker runs (SQLite's default: 1,000). */
 const FALLBACK_PAGES = 10_000;
@@ -34,9 +34,9 @@ export interface WalCheckpointer {
 
 /** Starts checkpointing a SQLite file database in a worker thread; null for an in-memory one. */
 export async function startWalCheckpointer(dataSource: DataSource, log: (message: string) => void, everyMs = 100): Promise<WalCheckpointer | null> {
-  const connection = (dataSource.driver as unknown as { databaseConnection: { name: string; memory: boolean } }).databaseConnection;
-  if (connection.memory) return null;
-  const worker = new Worker(WORKER, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), file: path.resolve(connection.name), everyMs } });
+  const file = sqliteDatabaseFile(dataSource);
+  if (file === null) return null;
+  const worker = new Worker(WORKER, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), file, everyMs } });
   worker.unref(); // never what keeps the process alive
   const autocheckpoint = (pages: number) => (dataSource.isInitialized ? dataSource.query(`PRAGMA wal_autocheckpoint = ${pages}`) : Promise.resolve());
   let stopping = false;
