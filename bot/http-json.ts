@@ -8,6 +8,8 @@ import { request } from 'undici';
 
 export interface JsonAnswer {
   status: number;
+  /** A 2xx status. */
+  ok: boolean;
   /** The parsed body; an empty object when it was empty or not a JSON object. */
   body: Record<string, unknown>;
   /** Whether the body was a JSON object (an answer of the platform, not of a proxy's error page). */
@@ -38,12 +40,14 @@ export async function requestJson(url: string | URL, call: JsonCall): Promise<Js
 function answerOf(status: number, text: string): JsonAnswer {
   try {
     const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && !Array.isArray(value)) return { status, body: value as Record<string, unknown>, json: true };
+    if (value && typeof value === 'object' && !Array.isArray(value)) return { status, ok: isOk(status), body: value as Record<string, unknown>, json: true };
   } catch {
     // not JSON
   }
-  return { status, body: {}, json: false };
+  return { status, ok: isOk(status), body: {}, json: false };
 }
+
+const isOk = (status: number) => status >= 200 && status < 300;
 
 /** A multipart POST (a media upload: rare) through fetch, which builds the form body; the answer as JSON. */
 export async function postForm(url: string | URL, form: FormData, timeoutMs = 10_000): Promise<JsonAnswer> {

@@ -3,7 +3,7 @@
 
 import type { Clock } from '../../handlers/ports';
 import { DeliveryError } from '../delivery-error';
-import { requestJson, type JsonAnswer } from '../http-json';
+import { requestJson, type JsonAnswer, type JsonCall } from '../http-json';
 import { TokenCache } from '../token-cache';
 
 export interface DingtalkApiConfig {
@@ -47,12 +47,8 @@ export class DingtalkApi {
     return { value: body.accessToken, expiresIn: typeof body.expireIn === 'number' ? body.expireIn : 7200 };
   }
 
-  private async http(method: 'POST' | 'PUT', path: string, payload: unknown, token?: string): Promise<JsonAnswer> {
-    try {
-      return await requestJson(new URL(path, this.config.apiBase), { method, json: payload, headers: token ? { 'x-acs-dingtalk-access-token': token } : {} });
-    } catch (error) {
-      throw new DeliveryError(`DingTalk ${path}: ${(error as Error).message}`);
-    }
+  private http(method: 'POST' | 'PUT', path: string, payload: unknown, token?: string): Promise<JsonAnswer> {
+    return post(path, new URL(path, this.config.apiBase), { method, json: payload, headers: token ? { 'x-acs-dingtalk-access-token': token } : {} });
   }
 
   /** Calls the OpenAPI with the token; a token DingTalk refuses is refreshed once. */
@@ -83,14 +79,8 @@ export class DingtalkApi {
     for (let attempt = 0; ; attempt++) {
       const url = new URL(path, this.config.oapiBase ?? 'https://oapi.dingtalk.com');
       url.searchParams.set('access_token', await this.token.get());
-      let status: number;
-      let body: Record<string, unknown>;
-      try {
-        ({ status, body } = await requestJson(url, { method: 'POST', json: payload }));
-      } catch (error) {
-        throw new DeliveryError(`DingTalk ${path}: ${(error as Error).message}`);
-      }
-      if (status < 200 || status >= 300) throw new DeliveryError(`DingTalk ${path}: HTTP ${status}`);
+      const { ok, status, body } = await post(path, url, { method: 'POST', json: payload });
+      if (!ok) throw new DeliveryError(`DingTalk ${path}: HTTP ${status}`);
       const errcode = Number(body.errcode ?? 0);
       if (errcode === 0) return body;
       if (attempt === 0 && OAPI_EXPIRED_TOKEN.includes(errcode)) {
@@ -134,15 +124,18 @@ export class DingtalkApi {
 
   /** Posts to a message's sessionWebhook (no token: the URL is the credential). */
   async replyBySession(url: string, body: Record<string, unknown>): Promise<void> {
-    let status: number;
-    let answer: { errcode?: number; errmsg?: string };
-    try {
-      // Redirects are not followed, so a 3xx cannot carry the reply to another host; it counts as expired.
-      ({ status, body: answer } = await requestJson(url, { method: 'POST', json: body }));
-    } catch (error) {
-      throw new DeliveryError(`DingTalk sessionWebhook: ${(error as Error).message}`);
-    }
-    if (status < 200 || status >= 300 || answer.errcode) throw new SessionExpired(`DingTalk sessionWebhook: HTTP ${status} ${answer.errcode ?? ''} ${answer.errmsg ?? ''}`);
+    // Redirects are not followed, so a 3xx cannot carry the reply to another host; it counts as expired.
+    const { ok, status, body: answer } = await post('sessionWebhook', url, { method: 'POST', json: body });
+    if (!ok || answer.errcode) throw new SessionExpired(`DingTalk sessionWebhook: HTTP ${status} ${String(answer.errcode ?? '')} ${String(answer.errmsg ?? '')}`);
+  }
+}
+
+/** A call to DingTalk; a network failure (no answer) is a DeliveryError naming `what`. */
+async function post(what: string, url: string | URL, call: JsonCall): Promise<JsonAnswer> {
+  try {
+    return await requestJson(url, call);
+  } catch (error) {
+    throw new DeliveryError(`DingTalk ${what}: ${(error as Error).message}`);
   }
 }
 

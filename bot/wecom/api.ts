@@ -93,7 +93,7 @@ export class WecomApi {
   }
 
   private checked(answer: JsonAnswer, path: string): WecomResponse {
-    if (answer.status < 200 || answer.status >= 300) throw new DeliveryError(`WeCom ${path}: HTTP ${answer.status}`);
+    if (!answer.ok) throw new DeliveryError(`WeCom ${path}: HTTP ${answer.status}`);
     if (!answer.json) throw new DeliveryError(`WeCom ${path}: the answer is not JSON`);
     const body = answer.body as WecomResponse;
     if (body.errcode && body.errcode !== 0) throw new WecomApiError(body.errcode, body.errmsg ?? '', path, this.clock);

@@ -40,7 +40,7 @@ async function robotRequest(send: () => Promise<JsonAnswer>, clock: Clock, onNet
   let body: { errcode?: number; errmsg?: string; media_id?: unknown };
   try {
     const answer = await send();
-    if (answer.status < 200 || answer.status >= 300) throw new Error(`HTTP ${answer.status}`);
+    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
     if (!answer.json) throw new Error('the answer is not JSON');
     body = answer.body;
   } catch (error) {

@@ -35,14 +35,14 @@ afterAll(async () => {
 
 it('posts JSON and reads a JSON object answer', async () => {
   const answer = await requestJson(`${base}/json`, { method: 'POST', json: { touser: '张三', n: 1 } });
-  expect(answer).toEqual({ status: 200, json: true, body: { errcode: 0, echo: { touser: '张三', n: 1 } } });
+  expect(answer).toEqual({ status: 200, ok: true, json: true, body: { errcode: 0, echo: { touser: '张三', n: 1 } } });
   expect(seen.at(-1)).toMatchObject({ method: 'POST', type: 'application/json' });
 });
 
 it('says when an answer is not a JSON object, and reads error answers to the end (the connection is kept)', async () => {
   const before = connections.size;
   const page = await requestJson(`${base}/error-page`, { method: 'GET' });
-  expect(page).toEqual({ status: 502, json: false, body: {} });
+  expect(page).toEqual({ status: 502, ok: false, json: false, body: {} });
   expect((await requestJson(`${base}/array`, { method: 'GET' })).json).toBe(false);
   for (let i = 0; i < 5; i++) await requestJson(`${base}/json`, { method: 'POST', json: { i } });
   expect(connections.size - before).toBeLessThanOrEqual(1);
@@ -51,6 +51,7 @@ it('says when an answer is not a JSON object, and reads error answers to the end
 it('does not follow redirects', async () => {
   const answer = await requestJson(`${base}/redirect`, { method: 'POST', json: {} });
   expect(answer.status).toBe(302);
+  expect(answer.ok).toBe(false);
   expect(seen.at(-1)?.body).toBe('{}');
 });
 
