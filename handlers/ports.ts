@@ -386,10 +386,10 @@ export type NewCustomer = Omit<CustomerRecord, 'id' | 'code'>;
 export type NewContract = Omit<ContractRecord, 'id' | 'number' | 'updatedAt'>;
 export type NewStep = Omit<ApprovalStepRecord, 'id'>;
 
-/** A step whose reminder is due, and what a reminder says about its contract. */
 /** What a reminder needs of a due step: listReminderDue reads these columns only. */
 export type ReminderStep = Pick<ApprovalStepRecord, 'id' | 'contractId' | 'seq' | 'role' | 'assigneeId' | 'dueAt' | 'reminderCount'>;
 
+/** A step whose reminder is due, and what a reminder says about its contract. */
 export interface ReminderDue {
   step: ReminderStep;
   contract: Pick<ContractRecord, 'id' | 'number' | 'title'>;

@@ -88,8 +88,9 @@ async function run(em: EntityManager, sql: string, params: unknown[]): Promise<R
 
 /**
  * SQLite: the statement (its values bound as they are) straight on the better-sqlite3 connection
- * that the transaction holds (there is one), logged and failing as TypeORM's runner would. Its query() costs more than a short
- * statement does (broadcasts, awaits, a statement cache that evicts the oldest after 100 texts).
+ * that the transaction holds (there is one), logged and failing as TypeORM's runner would. TypeORM's
+ * query() costs more than a short statement does (broadcasts, awaits, a statement cache that evicts
+ * the oldest after 100 texts).
  */
 export function runOnSqlite(em: EntityManager, runner: QueryRunner, sql: string, values: unknown[]): Result {
   const db = sqliteConnection(em)!;
