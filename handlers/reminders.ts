@@ -3,6 +3,11 @@
 // Never auto-approve. Each reminder has its own outbox key, so running this twice (two instances,
 // a restart, a catch-up after a missed minute) sends it once.
 //
+// Several reminders of one tick to the same recipient go out as one message listing them (product.md
+// §5: group alerts are "batched into a digest when several are due", within the robots' 20 messages a
+// minute; a person's inbox and WeCom's 30 messages a minute per member deserve the same): a wave of
+// overdue steps is a few messages, not thousands. A recipient owed one reminder gets it as before.
+//
 // Each pending step stores when its next reminder is due (nextReminderAt): a tick reads only the
 // steps whose time has come, so its cost follows the reminders due, not the steps open. A tick's
 // reminders are written together: one update of the steps, the messages and audit rows in bulk.
@@ -10,8 +15,8 @@
 import { ROLE_LABEL } from './domain/contract-state';
 import { formatDateTime } from './domain/dates';
 import { auditEvent, toPerson, type Ctx, type Deps } from './context';
-import type { AuditEventRecord, OutgoingMessage, ReminderDue, ReminderPolicy, ReminderUpdate } from './ports';
-import { markdown, md, plainOf, text } from './views';
+import type { AuditEventRecord, Markup, OutgoingMessage, ReminderDue, ReminderPolicy, ReminderUpdate } from './ports';
+import { markdown, md, mdLines, plainOf, text } from './views';
 
 /** Reminders per tick at most; the rest go out on the next tick, the longest-waiting first. */
 export const REMINDERS_PER_TICK = 1000;
@@ -20,6 +25,8 @@ export const REMINDERS_PER_TICK = 1000;
  * bound, a policy change) is read without a reminder; it is advanced, so the next page is new steps.
  */
 const PAGES_PER_TICK = 10;
+/** Reminders a batched message lists; its first line gives the full count. */
+export const REMINDER_BATCH_LINES = 10;
 
 /** How many reminders a step overdue since `dueAt` should have had by `now` (working hours). */
 export function remindersDue(deps: Deps, step: { dueAt: Date | null }, now: Date, intervalHours: number): number {
@@ -52,8 +59,8 @@ export async function remindOverdueApprovals(deps: Deps, ctx: Ctx, policy: Remin
  */
 async function remindAll(deps: Deps, ctx: Ctx, policy: ReminderPolicy, due: ReminderDue[]): Promise<number> {
   const updates: ReminderUpdate[] = [];
-  const messages: OutgoingMessage[] = [];
   const events: Omit<AuditEventRecord, 'id'>[] = [];
+  const owed: Owed[] = [];
   for (const { step, contract } of due) {
     const n = remindersDue(deps, step, ctx.now, policy.intervalHours);
     // Never at or before now: a tick must not read this step again.
@@ -67,46 +74,100 @@ async function remindAll(deps: Deps, ctx: Ctx, policy: ReminderPolicy, due: Remi
       continue;
     }
     updates.push({ id: step.id, nextReminderAt: after(n), sent: { reminderCount: n, at: ctx.now } });
-    messages.push(...reminderMessages(deps, policy, { step, contract }, n));
+    owed.push({ step, contract, n });
     events.push(auditEvent(ctx, 'step.reminded', { contractId: contract.id }, { stepId: step.id, n }));
   }
   // The claim: every step read is still pending (held since it was read). Should one not be, the
   // whole tick rolls back, nothing is sent, and the next tick reads afresh.
   const recorded = await deps.repos.steps.recordReminders(ctx.tx, updates);
   if (recorded !== updates.length) throw new Error(`reminders: ${updates.length - recorded} due step(s) changed while held; nothing sent, the next tick retries`);
-  await deps.repos.outbox.enqueueMany(ctx.tx, messages, ctx.now);
+  await deps.repos.outbox.enqueueMany(ctx.tx, reminderMessages(deps, policy, owed), ctx.now);
   await deps.repos.audit.appendMany(ctx.tx, events);
   return events.length;
 }
 
-/** Reminder `n` to the approver; from N+1 on a copy to their manager; from M+1 on the channel alert. */
-function reminderMessages(deps: Deps, policy: ReminderPolicy, { step, contract }: ReminderDue, n: number): OutgoingMessage[] {
-  const tz = deps.policy.timezone;
-  const assignee = deps.directory.nameOf(step.assigneeId);
-  const role = step.role === 'person' ? '审批' : ROLE_LABEL[step.role];
-  const overdueMd = md`合同 ${contract.number}「${contract.title}」的${role}审批（第 ${step.seq} 步，${assignee}）已于 ${formatDateTime(step.dueAt!, tz)} 超时`;
-  const overdue = plainOf(overdueMd);
-  const out: OutgoingMessage[] = [
-    {
-      dedupeKey: `reminder:${step.id}:${n}`,
-      to: toPerson(step.assigneeId),
-      views: [text(`⏰ 第 ${n} 次提醒：${overdue}，请尽快处理：同意 ${contract.number} / 驳回 ${contract.number} <原因> / 转交 ${contract.number} <人>`)],
-    },
-  ];
-  const manager = deps.directory.managersOf(step.assigneeId)[0];
-  if (n > policy.copyManagerAfter && manager) {
-    out.push({
-      dedupeKey: `reminder-manager:${step.id}:${n}`,
-      to: toPerson(manager.id),
-      views: [text(`⏰ 抄送（已提醒 ${n} 次）：${overdue}。请督促 ${assignee} 处理，或转交他人。`)],
-    });
+/** A step owed reminder `n` this tick. */
+interface Owed extends ReminderDue {
+  n: number;
+}
+
+/**
+ * Reminder `n` to the approver; from N+1 on a copy to their manager; from M+1 on the channel alert.
+ * Per recipient: one reminder as its own message, several as one message listing them.
+ */
+function reminderMessages(deps: Deps, policy: ReminderPolicy, owed: Owed[]): OutgoingMessage[] {
+  const toApprover = groupBy(owed, (o) => o.step.assigneeId);
+  const toManager = groupBy(
+    owed.filter((o) => o.n > policy.copyManagerAfter),
+    (o) => deps.directory.managersOf(o.step.assigneeId)[0]?.id,
+  );
+  const toChannel = policy.channel ? owed.filter((o) => o.n > policy.alertChannelAfter) : [];
+  const out: OutgoingMessage[] = [];
+  for (const [assigneeId, items] of toApprover) {
+    out.push(
+      items.length === 1
+        ? { dedupeKey: `reminder:${items[0]!.step.id}:${items[0]!.n}`, to: toPerson(assigneeId), views: [text(approverReminder(deps, items[0]!))] }
+        : { dedupeKey: batchKey('reminders', items), to: toPerson(assigneeId), views: [text(listed(`⏰ 你有 ${items.length} 份合同的审批已超时，请尽快处理：`, items, (o) => `· 第 ${o.n} 次提醒：${plainOf(overdueOf(deps, o))}`, '处理：同意 <合同号> / 驳回 <合同号> <原因> / 转交 <合同号> <人>；发送「待办」查看全部待审批。'))] },
+    );
   }
-  if (n > policy.alertChannelAfter && policy.channel) {
+  for (const [managerId, items] of toManager) {
+    const assignees = [...new Set(items.map((o) => deps.directory.nameOf(o.step.assigneeId)))].join('、');
+    out.push(
+      items.length === 1
+        ? { dedupeKey: `reminder-manager:${items[0]!.step.id}:${items[0]!.n}`, to: toPerson(managerId), views: [text(managerCopy(deps, items[0]!))] }
+        : { dedupeKey: batchKey('reminders-manager', items), to: toPerson(managerId), views: [text(listed(`⏰ 抄送：${items.length} 份合同的审批已多次提醒仍超时：`, items, (o) => `· 已提醒 ${o.n} 次：${plainOf(overdueOf(deps, o))}`, `请督促 ${assignees} 处理，或转交他人。`))] },
+    );
+  }
+  if (toChannel.length === 1) {
+    const o = toChannel[0]!;
+    out.push({ dedupeKey: `overdue-alert:${o.step.id}:${o.n}`, to: { kind: 'channel', channel: policy.channel! }, views: [markdown('审批超时', md`**审批超时**：${overdueOf(deps, o)}，已提醒 ${o.n} 次。`)] });
+  } else if (toChannel.length > 1) {
+    const lines = toChannel.slice(0, REMINDER_BATCH_LINES).map((o) => md`· ${overdueOf(deps, o)}，已提醒 ${o.n} 次`);
+    const more = toChannel.length > lines.length ? [md`……另有 ${toChannel.length - lines.length} 份（显示 ${lines.length} / 共 ${toChannel.length} 份）`] : [];
     out.push({
-      dedupeKey: `overdue-alert:${step.id}:${n}`,
-      to: { kind: 'channel', channel: policy.channel },
-      views: [markdown('审批超时', md`**审批超时**：${overdueMd}，已提醒 ${n} 次。`)],
+      dedupeKey: batchKey('overdue-alerts', toChannel),
+      to: { kind: 'channel', channel: policy.channel! },
+      views: [markdown('审批超时', mdLines([md`**审批超时**：${toChannel.length} 份合同的审批已多次提醒仍未处理`, ...lines, ...more]))],
     });
   }
   return out;
+}
+
+/** "合同 HT-…「title」的法务审批（第 2 步，王五）已于 … 超时": what every reminder says of a step. */
+function overdueOf(deps: Deps, { step, contract }: Owed): Markup {
+  const role = step.role === 'person' ? '审批' : ROLE_LABEL[step.role];
+  return md`合同 ${contract.number}「${contract.title}」的${role}审批（第 ${step.seq} 步，${deps.directory.nameOf(step.assigneeId)}）已于 ${formatDateTime(step.dueAt!, deps.policy.timezone)} 超时`;
+}
+
+const approverReminder = (deps: Deps, o: Owed) =>
+  `⏰ 第 ${o.n} 次提醒：${plainOf(overdueOf(deps, o))}，请尽快处理：同意 ${o.contract.number} / 驳回 ${o.contract.number} <原因> / 转交 ${o.contract.number} <人>`;
+
+const managerCopy = (deps: Deps, o: Owed) =>
+  `⏰ 抄送（已提醒 ${o.n} 次）：${plainOf(overdueOf(deps, o))}。请督促 ${deps.directory.nameOf(o.step.assigneeId)} 处理，或转交他人。`;
+
+/** A heading, the first REMINDER_BATCH_LINES items, how many more, and a closing line. */
+function listed(heading: string, items: Owed[], line: (o: Owed) => string, closing: string): string {
+  const shown = items.slice(0, REMINDER_BATCH_LINES).map(line);
+  const more = items.length > shown.length ? [`……另有 ${items.length - shown.length} 份（显示 ${shown.length} / 共 ${items.length} 份）`] : [];
+  return [heading, ...shown, ...more, closing].join('\n');
+}
+
+/**
+ * A batched message's outbox key: its kind, then the first step with its reminder number and how many
+ * it lists. A step's reminder `n` is in exactly one message (the tick that sends it advances the step),
+ * so the key is that message's alone, and the same on a retry of the same tick.
+ */
+const batchKey = (kind: string, items: Owed[]) => `${kind}:${items[0]!.step.id}:${items[0]!.n}:${items.length}`;
+
+/** Items by key, in their order; items without a key are left out. */
+function groupBy<T>(items: T[], keyOf: (item: T) => string | undefined): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }

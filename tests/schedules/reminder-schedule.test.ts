@@ -3,8 +3,9 @@
 // reset by a transfer; and a tick reads the due steps only, however many others are open.
 
 import { SYSTEM } from '../../handlers/context';
-import type { ReminderDue } from '../../handlers/ports';
+import type { ReminderDue, View } from '../../handlers/ports';
 import { remindOverdueApprovals } from '../../handlers/reminders';
+import { plainOf } from '../../handlers/views';
 import { approvalRemindersJob } from '../../schedules/jobs';
 import { startHarness, type Harness } from '../support/harness';
 
@@ -109,14 +110,14 @@ it('is cleared by approval (the next step gets its own), rejection and withdrawa
   expect((await steps()).filter((s) => s.next !== null)).toEqual([]);
 });
 
-/** Open steps, one per contract, straight into the database: [due_at, reminder_count, next_reminder_at] each. */
-async function seedSteps(kinds: [number, number, number][]): Promise<void> {
+/** Open steps, one per contract, straight into the database: [due_at, reminder_count, next_reminder_at, assignee (李四)] each. */
+async function seedSteps(kinds: [number, number, number, string?][]): Promise<void> {
   const ds = h.app.dataSource;
   const now = h.clock.now().getTime();
   await h.say('zhangsan', '新建客户 名称:华东日报社 等级:A');
   const [{ id: customer }] = await ds.query('SELECT id FROM customer');
   const contracts = kinds.map((_, k) => `(${k + 1}, 'HT-2026-${String(k + 1).padStart(5, '0')}', '合同${k + 1}', ${customer}, 'sales', 100, 'CNY', 'low', 0, 'zhangsan', 'in_approval', 1, 1, ${now}, ${now})`);
-  const rows = kinds.map(([due, count, next], k) => `(${k + 1}, 1, 1, 1, 'sales_manager', 'lisi', 'pending', 8, ${due - 8 * HOUR}, ${due}, ${count}, ${next})`);
+  const rows = kinds.map(([due, count, next, assignee = 'lisi'], k) => `(${k + 1}, 1, 1, 1, 'sales_manager', '${assignee}', 'pending', 8, ${due - 8 * HOUR}, ${due}, ${count}, ${next})`);
   await ds.query(`INSERT INTO contract (id, number, title, customer_id, type, amount_fen, currency, risk, auto_renew, owner_id, status, version, round, created_at, updated_at) VALUES ${contracts.join(',')}`);
   await ds.query(`INSERT INTO approval_step (contract_id, version, round, seq, role, assignee_id, status, hours, activated_at, due_at, reminder_count, next_reminder_at) VALUES ${rows.join(',')}`);
 }
@@ -135,8 +136,14 @@ async function countedTick(): Promise<{ sent: number; read: number }> {
   const sent = await h.app.uow.run((tx) => remindOverdueApprovals(deps, { tx, actor: SYSTEM, now: h.clock.now(), platform: 'system' }, policy));
   return { sent, read };
 }
+/** The reminders sent, as `stepId:n` (from their audit rows), and the approver's messages' outbox keys. */
 const firstReminders = async () =>
-  ((await h.app.dataSource.query("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'reminder:%' ORDER BY id")) as { dedupe_key: string }[]).map((k) => k.dedupe_key);
+  ((await h.app.dataSource.query("SELECT detail FROM audit_event WHERE action = 'step.reminded' ORDER BY id")) as { detail: string }[]).map((r) => {
+    const { stepId, n } = JSON.parse(r.detail) as { stepId: number; n: number };
+    return `${stepId}:${n}`;
+  });
+const queuedReminderKeys = async () =>
+  ((await h.app.dataSource.query("SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'reminder%' ORDER BY id")) as { dedupe_key: string }[]).map((k) => k.dedupe_key);
 
 it('reads only the due steps: many long-overdue steps already reminded and many not yet due do not delay them', async () => {
   h = await startHarness({ now: at('2026-11-23T10:00').toISOString() });
@@ -149,7 +156,9 @@ it('reads only the due steps: many long-overdue steps already reminded and many 
     ...Array.from({ length: 3 }, (): [number, number, number] => [now - HOUR, 0, now - HOUR]),
   ]);
   expect(await countedTick()).toEqual({ sent: 3, read: 3 });
-  expect(await firstReminders()).toEqual(['reminder:2501:1', 'reminder:2502:1', 'reminder:2503:1']);
+  expect(await firstReminders()).toEqual(['2501:1', '2502:1', '2503:1']);
+  // All three are 李四's: one message lists them.
+  expect(await queuedReminderKeys()).toEqual(['reminders:2501:1:3']);
   // The next minute: nothing is due, nothing is read.
   h.clock.advanceHours(1 / 60);
   expect(await countedTick()).toEqual({ sent: 0, read: 0 });
@@ -166,9 +175,47 @@ it('moves steps whose stored time was early (the migration\'s lower bound) to th
     ...Array.from({ length: 2 }, (): [number, number, number] => [now - HOUR, 0, now - HOUR]),
   ]);
   expect(await countedTick()).toEqual({ sent: 2, read: 1202 });
-  expect(await firstReminders()).toEqual(['reminder:1201:1', 'reminder:1202:1']);
+  expect(await firstReminders()).toEqual(['1201:1', '1202:1']);
+  expect(await queuedReminderKeys()).toEqual(['reminders:1201:1:2']);
   const moved = (await steps()).slice(0, 1200);
   expect(new Set(moved.map((s) => s.next!.toISOString()))).toEqual(new Set([at('2026-11-23T11:30').toISOString()])); // Wed 10:00 + 6 × 4 h
   expect(moved.every((s) => s.count === 6)).toBe(true);
   expect(await countedTick()).toEqual({ sent: 0, read: 0 });
+});
+
+it('batches one tick\'s reminders per recipient: one message listing them, the channel one digest; a lone reminder stays as it was', async () => {
+  h = await startHarness({ now: at('2026-11-23T10:00').toISOString() });
+  const now = h.clock.now().getTime();
+  // Due long ago and reminded 5 times (past N = 2 and M = 3): 12 of 李四's (manager 钱七) and 1 of 王五's (manager 钱七).
+  const due = at('2026-11-18T10:00').getTime(); // Wed 10:00: by Monday 10:00, 22.5 working hours → 6 reminders owed
+  await seedSteps([
+    ...Array.from({ length: 12 }, (): [number, number, number, string] => [due, 5, now - HOUR, 'lisi']),
+    [due, 5, now - HOUR, 'wangwu'],
+  ]);
+  expect(await countedTick()).toEqual({ sent: 13, read: 13 });
+  expect(await firstReminders()).toEqual(Array.from({ length: 13 }, (_, i) => `${i + 1}:6`));
+  const queued: { dedupe_key: string; recipient_key: string; views: string }[] = await h.app.dataSource.query("SELECT dedupe_key, recipient_key, views FROM outbox WHERE dedupe_key NOT LIKE 'reply:%' ORDER BY id");
+  const wording = (views: View[]) => views.map((v) => (v.type === 'text' ? v.text : v.type === 'markdown' ? plainOf(v.text) : '')).join('\n');
+  const byKey = new Map(queued.map((m) => [m.dedupe_key, { to: m.recipient_key, text: wording(JSON.parse(m.views) as View[]) }]));
+  // 李四: one message, ten lines and how many more; 王五: the single reminder as before.
+  expect([...byKey.keys()].sort()).toEqual(['overdue-alerts:1:6:13', 'reminder:13:6', 'reminders-manager:1:6:13', 'reminders:1:6:12'].sort());
+  const lisi = byKey.get('reminders:1:6:12')!;
+  expect(lisi.to).toMatch(/lisi/);
+  expect(lisi.text).toContain('你有 12 份合同的审批已超时');
+  expect(lisi.text).toContain('合同 HT-2026-00001「合同1」');
+  expect(lisi.text).toContain('合同 HT-2026-00010「合同10」');
+  expect(lisi.text).not.toContain('合同 HT-2026-00011「');
+  expect(lisi.text).toContain('另有 2 份（显示 10 / 共 12 份）');
+  expect(byKey.get('reminder:13:6')!.text).toContain('第 6 次提醒：合同 HT-2026-00013「合同13」');
+  // 钱七 manages both: one copy naming both approvers; the channel: one digest of all 13.
+  const copy = byKey.get('reminders-manager:1:6:13')!;
+  expect(copy.to).toMatch(/qianqi/);
+  expect(copy.text).toContain('请督促 李四、王五 处理');
+  const alert = byKey.get('overdue-alerts:1:6:13')!;
+  expect(alert.to).toMatch(/approvals/);
+  expect(alert.text).toContain('13 份合同的审批已多次提醒仍未处理');
+  expect(alert.text).toContain('另有 3 份（显示 10 / 共 13 份）');
+  // Delivered through the outbox: four messages, not 39.
+  await h.app.outbox.deliverDue();
+  expect(h.notifier.delivered.filter((m) => /^(reminder|overdue-alert)/.test(m.dedupeKey))).toHaveLength(4);
 });
