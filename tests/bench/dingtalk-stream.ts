@@ -41,7 +41,7 @@ const SENDERS = 300;
 const TEXT = '帮助';
 const TARGET = { framesPerSecond: 4000, p99Ms: 10 };
 const PEER_DIR = path.join(ROOT, '.bench-peers/dingtalk');
-const BUILD = path.join(ROOT, '.bench-build');
+const BUILD = path.join(__dirname, '../..'); // .bench-build (or the outDir this was compiled to)
 
 const staffId = (i: number) => `dtstaff${String(i).padStart(4, '0')}`;
 const senders = Array.from({ length: SENDERS }, (_, i) => staffId(i));
