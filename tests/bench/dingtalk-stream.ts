@@ -210,7 +210,9 @@ export const dingtalkStreamSection: BenchSection = {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contract-bot-dingtalk-bench-'));
     const pinned = os.cpus().length >= 2 && pinSelf('0');
     const cpu = pinned ? '1' : undefined;
-    const peer = installPeer();
+    // BENCH_DINGTALK_CLIENTS=bare,bot,koishi: some clients only (to look into one).
+    const only = process.env.BENCH_DINGTALK_CLIENTS?.split(',');
+    const peer = !only || only.includes('koishi') ? installPeer() : { error: 'not asked for (BENCH_DINGTALK_CLIENTS)' };
     const fsync = fsyncLatency(dir);
     const targets: Target[] = [
       { name: 'bare DWClient, acks only (ceiling)', kind: 'bare' },
@@ -226,8 +228,6 @@ export const dingtalkStreamSection: BenchSection = {
     if (peer.version) targets.push({ name: `Koishi @satorijs/adapter-dingtalk ${peer.version} (harness acks)`, kind: 'koishi' });
     else skipped.push(`Koishi peer: \`npm install @satorijs/adapter-dingtalk\` failed (${peer.error}); no peer row`);
 
-    // BENCH_DINGTALK_CLIENTS=bare,bot,koishi: some clients only (to look into one).
-    const only = process.env.BENCH_DINGTALK_CLIENTS?.split(',');
     const rows: RowResult[] = [];
     try {
       for (const target of targets.filter((t) => !only || only.includes(t.kind))) {
