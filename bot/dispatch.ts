@@ -148,11 +148,9 @@ export class Dispatcher {
   /**
    * Step one, fast enough to do before acknowledging the platform: the durable, deduplicated record,
    * claimed by this instance, whose worker processes it next. Concurrent calls share a transaction.
-   * `soon`: the transaction starts once the current callback is done (the events that arrived in it
-   * share it), not at the end of the event-loop turn (see GroupCommit.submit).
    */
-  accept(event: NormalizedEvent, options: { soon?: boolean } = {}): Promise<InboxRecord | null> {
-    return this.accepts.submit({ event, reserve: false }, options.soon);
+  accept(event: NormalizedEvent): Promise<InboxRecord | null> {
+    return this.accepts.submit({ event, reserve: false });
   }
 
   /** Accepts waiting or being written: while there are any, processing should wait (they answer platforms). */

@@ -16,9 +16,6 @@ export class GroupCommit<I, O> {
   private queue: Waiting<I, O>[] = [];
   private inFlight = 0;
   private scheduled = false;
-  /** An item that should not wait for the end of the turn is queued (see submit). */
-  private soon = false;
-  private soonScheduled = false;
   /** Callers of idle(), told once nothing is waiting or being written. */
   private idleWaiters: (() => void)[] = [];
 
@@ -34,15 +31,9 @@ export class GroupCommit<I, O> {
     private readonly maxInFlight = 4,
   ) {}
 
-  /**
-   * @param soon the batch starts once the current callback (and its microtasks) is done, not at the
-   *   end of the loop turn: for items that arrive together in one callback (the frames of one socket
-   *   read), whose caller answers as soon as they are durable.
-   */
-  submit(item: I, soon = false): Promise<O> {
+  submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (soon) this.soon = true;
       this.schedule();
     });
   }
@@ -60,15 +51,7 @@ export class GroupCommit<I, O> {
 
   /** The next batch at the end of this event-loop turn, if a batch may start. */
   private schedule(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
-    if (this.soon && !this.soonScheduled) {
-      this.soonScheduled = true;
-      queueMicrotask(() => {
-        this.soonScheduled = false;
-        this.startBatch();
-      });
-    }
-    if (this.scheduled) return;
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -79,7 +62,6 @@ export class GroupCommit<I, O> {
   private startBatch(): void {
     if (this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
     const batch = this.queue.splice(0, this.maxBatch);
-    if (this.queue.length === 0) this.soon = false;
     this.inFlight++;
     void this.writeBatch(batch).finally(() => {
       this.inFlight--;

@@ -47,8 +47,6 @@ export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps):
   // Accepted at once, not one frame per event-loop turn (BackgroundWork.start): the frames of one
   // socket read then share one group commit and their acks leave in one write. The one-per-turn rule
   // is for HTTP callbacks, whose connections Node accepts one per turn; a stream has one socket.
-  // `soon`: their commit (and its fsync) starts as soon as the socket read is parsed, before the
-  // processing and delivery steps that wait for the end of the turn (LoopSlices).
   client.registerCallbackListener(TOPIC_ROBOT, (frame) => {
     let event: NormalizedEvent | null;
     try {
@@ -65,7 +63,7 @@ export function listenToStream(client: DingtalkStreamClient, deps: InboundDeps):
     }
     background.track(
       'dingtalk robot message',
-      dispatcher.accept(event, { soon: true }).then((accepted) => {
+      dispatcher.accept(event).then((accepted) => {
         ack(frame); // recorded (or a redelivery of something recorded): DingTalk may stop resending
         if (accepted) wake();
       }),

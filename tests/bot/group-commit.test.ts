@@ -64,26 +64,4 @@ describe('GroupCommit', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(written).toEqual([[1, 2, 3], [1], [2], [3]]);
   });
-
-  it('a soon item starts its batch once the current callback is done, with the items submitted in it', async () => {
-    const { batches, write } = gatedWrite();
-    const commit = new GroupCommit(write);
-    let immediateRan = false;
-    setImmediate(() => (immediateRan = true));
-    const items = [commit.submit(1, true), commit.submit(2), commit.submit(3, true)];
-    expect(batches).toHaveLength(0); // not inside the callback that submitted them
-    await Promise.resolve();
-    expect(batches.map((b) => b.items)).toEqual([[1, 2, 3]]);
-    expect(immediateRan).toBe(false); // before the end of the turn
-    batches[0]!.finish();
-    expect(await Promise.all(items)).toEqual([10, 20, 30]);
-    // Without `soon`, the batch waits for the end of the turn as before.
-    void commit.submit(4);
-    await Promise.resolve();
-    expect(batches).toHaveLength(1);
-    await nextTurn();
-    expect(batches.map((b) => b.items)).toEqual([[1, 2, 3], [4]]);
-    batches[1]!.finish();
-    await commit.idle();
-  });
 });
