@@ -19,6 +19,7 @@ import type { Policy } from './config';
 import { Dispatcher, type DispatchDeps } from './dispatch';
 import { InboxWorker, type InboxWorkerOptions } from './inbox-worker';
 import type { Logger } from './logger';
+import { LoopSlices } from './loop-slices';
 import type { BotMetrics } from './metrics';
 import { NotifierRouter } from './notifier-router';
 import { OutboxDispatcher, type DeliveryObserver, type OutboxDispatcherOptions } from './outbox-dispatcher';
@@ -34,8 +35,8 @@ export interface AppOptions {
   outbox?: OutboxDispatcherOptions;
   /** Overrides of the inbox settings (tests). */
   inbox?: Partial<Pick<DispatchDeps, 'holder' | 'claimMs' | 'maxAttempts' | 'retryBaseMs'>>;
-  /** Overrides of the inbox worker's batch size and concurrency (tests). */
-  worker?: Partial<Pick<InboxWorkerOptions, 'batchSize' | 'concurrency'>>;
+  /** Overrides of the inbox worker's batch size, concurrency and events per step (tests). */
+  worker?: Partial<Pick<InboxWorkerOptions, 'batchSize' | 'concurrency' | 'perStep'>>;
 }
 
 export interface App {
@@ -105,8 +106,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics: options.metrics,
     ...options.inbox,
   });
+  // Processing and delivery share the event loop with accepting in slices (LoopSlices): at most about
+  // 1 ms of their steps per turn of the loop, and one step only while accepts wait for their commit.
+  const slices = new LoopSlices({ sliceMs: 1, urgent: () => dispatcher.acceptsPending > 0 });
   const outbox = new OutboxDispatcher(uow, createOutboxStore(), options.notifier, options.clock, options.log, {
     holder: instance,
+    slices,
     maxAttempts: options.policy.outbox.maxAttempts,
     quietHours: options.policy.outbox.quietHours ? deps.calendar : undefined,
     perMinute: options.policy.outbox.perMinute,
@@ -120,8 +125,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     dispatcher,
     deliver: () => outbox.deliverDue(),
     log: options.log,
-    // SQLite has one connection (transactions take turns); a pool serves a few at once.
+    // SQLite has one connection (transactions take turns; 4 events started together share one
+    // commit); a pool serves a few at once.
     concurrency: kind === 'sqlite' ? 1 : 4,
+    perStep: kind === 'sqlite' ? 4 : 1,
+    slices,
     ...options.worker,
   });
   return {

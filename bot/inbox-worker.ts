@@ -2,13 +2,15 @@
 // (Dispatcher.accept), is answered, and wakes the worker; the worker claims the next rows in one
 // transaction, a batch at a time, processes them with bounded concurrency, and delivers the outbox
 // after each batch. The backlog lives in the table: in memory there is at most one batch, however
-// many events wait. Accepting comes first: before each event the worker yields a turn of the event
-// loop (new requests are read) and waits while accepts are being written, so a callback never
-// waits behind a queue of processing transactions (on SQLite, transactions take turns).
+// many events wait. Accepting comes first: before each step (one event, or on SQLite a few started
+// together, whose transactions share a commit) the worker takes a slice of the event loop
+// (LoopSlices: new requests are read in between) and waits while accepts are being written, so a
+// callback never waits behind a queue of processing transactions (on SQLite, transactions take turns).
 
 import type { InboxRecord } from '../handlers/ports';
 import type { Dispatcher } from './dispatch';
 import type { Logger } from './logger';
+import type { Slices } from './loop-slices';
 
 export interface InboxWorkerOptions {
   dispatcher: Dispatcher;
@@ -17,8 +19,16 @@ export interface InboxWorkerOptions {
   log: Logger;
   /** Rows claimed per transaction, and so the most events held in memory. */
   batchSize?: number;
-  /** Events processed at once: 1 on SQLite (one connection), a few on PostgreSQL/MySQL. */
+  /** Lanes processing events at once: 1 on SQLite (one connection), a few on PostgreSQL/MySQL. */
   concurrency?: number;
+  /**
+   * Events a lane starts together after each slice of the event loop (default 1). On SQLite their
+   * transactions share one commit: fewer pages written to the WAL, so its fsyncs (which accepts
+   * wait for) stay short.
+   */
+  perStep?: number;
+  /** Where each event waits for its slice of the event loop (default: one turn of the loop each). */
+  slices?: Slices;
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -32,10 +42,14 @@ export class InboxWorker {
   private held = 0;
   private readonly batchSize: number;
   private readonly concurrency: number;
+  private readonly perStep: number;
+  private readonly slices: Slices;
 
   constructor(private readonly o: InboxWorkerOptions) {
     this.batchSize = o.batchSize ?? 50;
     this.concurrency = Math.max(1, o.concurrency ?? 1);
+    this.perStep = Math.max(1, o.perStep ?? 1);
+    this.slices = o.slices ?? { take: nextTurn };
   }
 
   /**
@@ -92,16 +106,22 @@ export class InboxWorker {
     let next = 0;
     const lane = async () => {
       while (next < rows.length) {
-        const row = rows[next++]!;
         await this.yieldToAccepts();
-        try {
-          await dispatcher.processClaimed(row);
-        } catch (error) {
-          // Its claim runs out and it is taken again (the attempt was counted).
-          log.error('inbox event failed', { inboxId: row.id, error: String((error as Error)?.stack ?? error) });
-        } finally {
-          this.held--;
-        }
+        // Started together: on SQLite their transactions wait for the connection together and share
+        // one commit (StorageUnitOfWork), which writes each page they change once, not once each.
+        const step = rows.slice(next, (next += this.perStep));
+        await Promise.all(
+          step.map(async (row) => {
+            try {
+              await dispatcher.processClaimed(row);
+            } catch (error) {
+              // Its claim runs out and it is taken again (the attempt was counted).
+              log.error('inbox event failed', { inboxId: row.id, error: String((error as Error)?.stack ?? error) });
+            } finally {
+              this.held--;
+            }
+          }),
+        );
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, rows.length) }, lane));
@@ -109,12 +129,12 @@ export class InboxWorker {
     return true;
   }
 
-  /** A turn of the event loop (requests waiting are read), then until no accept is waiting or being written. */
+  /** A slice of the event loop (requests waiting are read in between), once no accept is waiting or being written. */
   private async yieldToAccepts(): Promise<void> {
-    await nextTurn();
+    await this.slices.take();
     while (this.o.dispatcher.acceptsPending) {
       await this.o.dispatcher.acceptsIdle();
-      await nextTurn();
+      await this.slices.take();
     }
   }
 }

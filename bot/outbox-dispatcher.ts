@@ -7,7 +7,9 @@
 // Under a rush it works in batches: one transaction claims up to `batchSize` due messages (and
 // counts what their recipients were sent in the last minute); up to `concurrency` recipients are
 // served at once, each recipient's messages one after another; outcomes are written as they come,
-// many per transaction (whatever finished while the previous write ran).
+// many per transaction (whatever finished while the previous write ran, or in the same turn of the
+// event loop). Each step (a claim, a message prepared and sent, its answer recorded) waits for its
+// slice of the event loop (LoopSlices), so that a rush of replies never holds the loop for long.
 
 import { randomUUID } from 'node:crypto';
 import {
@@ -23,6 +25,7 @@ import {
 } from '../handlers/ports';
 import { DeliveryError } from './delivery-error';
 import type { Logger } from './logger';
+import { UNSLICED, type Slices } from './loop-slices';
 
 export interface OutboxDispatcherOptions {
   /** Messages claimed per transaction. */
@@ -50,6 +53,12 @@ export interface OutboxDispatcherOptions {
   onDead?: (message: OutboxRecord, error: string) => Promise<void>;
   /** Told of each send and failed attempt (metrics); must be cheap and never throw. */
   observe?: DeliveryObserver;
+  /**
+   * Where each step (a claim, a message prepared and sent, its outcome recorded) waits for its slice
+   * of the event loop (LoopSlices), so that delivering a rush of replies never holds the loop long.
+   * Default: no waiting.
+   */
+  slices?: Slices;
 }
 
 export interface DeliveryObserver {
@@ -59,6 +68,7 @@ export interface DeliveryObserver {
 }
 
 const MINUTE = 60_000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Recipients served at once by default: a crash sends again at most this many messages. */
 export const DEFAULT_CONCURRENCY = 32;
 /**
@@ -71,7 +81,8 @@ export const DEFAULT_BATCH_SIZE = 2 * DEFAULT_CONCURRENCY;
 export class OutboxDispatcher {
   private running: Promise<number> | null = null;
   private queued: Promise<number> | null = null;
-  private readonly opts: Required<Omit<OutboxDispatcherOptions, 'quietHours' | 'onDead' | 'perMinute' | 'observe'>> & OutboxDispatcherOptions;
+  private readonly opts: Required<Omit<OutboxDispatcherOptions, 'quietHours' | 'onDead' | 'perMinute' | 'observe' | 'slices'>> & OutboxDispatcherOptions;
+  private readonly slices: Slices;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -91,6 +102,7 @@ export class OutboxDispatcher {
       holder: `bot-${process.pid}-${randomUUID().slice(0, 8)}`,
       ...options,
     };
+    this.slices = options.slices ?? UNSLICED;
   }
 
   /**
@@ -113,6 +125,7 @@ export class OutboxDispatcher {
   private async deliverBatches(): Promise<number> {
     let sent = 0;
     for (let contended = 0; ; ) {
+      await this.slices.take();
       const now = this.clock.now();
       const { batch, budgets, lost } = await this.uow.run(async (tx) => {
         const claim = await this.store.claimDue(tx, { now, limit: this.opts.batchSize, holder: this.opts.holder, until: new Date(now.getTime() + this.opts.claimMs) });
@@ -168,6 +181,7 @@ export class OutboxDispatcher {
     let held = false;
     let sent = 0;
     for (const message of lane) {
+      await this.slices.take();
       try {
         if (held && !message.urgent) {
           await outcomes.add({ kind: 'release', id: message.id });
@@ -184,11 +198,16 @@ export class OutboxDispatcher {
           await outcomes.add({ kind: 'defer', id: message.id, at: wait, reason: 'quiet hours or rate limit' });
           continue;
         }
+        let failure: { error: unknown } | null = null;
         try {
           await this.notifier.deliver(message); // never inside a transaction: it is network I/O
         } catch (error) {
+          failure = { error };
+        }
+        await this.slices.take(); // the answer came in: recording it is the next step
+        if (failure) {
           held = true;
-          await this.recordFailure(message, error, outcomes);
+          await this.recordFailure(message, failure.error, outcomes);
           continue;
         }
         this.opts.observe?.sent(message);
@@ -352,7 +371,8 @@ type Outcome =
 
 /**
  * Writes outcomes as a group: one transaction takes everything that came in while the previous one
- * ran (one statement for all the sent ones). `add` resolves once its outcome is committed.
+ * ran and until the end of that turn of the event loop (one statement for all the sent ones): the
+ * answers read in one turn share one commit. `add` resolves once its outcome is committed.
  */
 class OutcomeWriter {
   private pending: Outcome[] = [];
@@ -373,6 +393,7 @@ class OutcomeWriter {
     if (!this.next) {
       const next: Promise<void> = (this.current ?? Promise.resolve())
         .catch(() => undefined) // the previous write's failure is reported to its own callers
+        .then(nextTurn) // the outcomes of this turn's answers share one transaction
         .then(() => {
           this.next = null;
           this.current = next;

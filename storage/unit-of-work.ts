@@ -26,6 +26,12 @@ interface Waiting {
 
 /** Works sharing one SQLite transaction at most: bounds how long the first one waits for the commit. */
 const MAX_WORKS_PER_TRANSACTION = 50;
+/**
+ * fsyncs of the WAL running at once, on libuv's thread pool (4 threads by default; one is left for
+ * other work): an accept whose commit lands while one runs starts its own instead of waiting for it
+ * to end first (WalSync).
+ */
+const WAL_SYNCS_AT_ONCE = 3;
 
 /**
  * SQLite: TypeORM's better-sqlite3 driver shares one connection, so transactions run one at a time,
@@ -44,7 +50,8 @@ const MAX_WORKS_PER_TRANSACTION = 50;
  * is written to the WAL but not fsynced, so it survives the process dying but not the machine losing
  * power. Durable runs then fsync the WAL off the event loop (WalSync) before they return, so what was
  * acknowledged is on disk; the WAL is append-only, so that fsync also makes every earlier NORMAL
- * commit durable, and the many processing transactions between acknowledgements skip an fsync each.
+ * commit durable, and the many processing transactions between acknowledgements skip an fsync each
+ * (a few fsyncs may run at once: WAL_SYNCS_AT_ONCE).
  * The connection is free for other transactions while the fsync runs. Durable works go first (an
  * acknowledgement waits for them) and share transactions among themselves; an ordinary transaction
  * takes no more works once a durable one waits.
@@ -68,7 +75,7 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
   private walSync(): WalSync | null {
     if (this.wal === undefined) {
       const file = sqliteDatabaseFile(this.dataSource);
-      this.wal = file === null ? null : new WalSync(file);
+      this.wal = file === null ? null : new WalSync(file, WAL_SYNCS_AT_ONCE);
     }
     return this.wal;
   }

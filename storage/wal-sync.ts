@@ -6,36 +6,47 @@
 // what FULL would have made durable, and more. If the WAL is gone (checkpointed and removed as the
 // last connection closed), its content is in the database file, which is synced instead.
 //
-// One fsync at a time: the callers that come while one runs share the next, which starts when it
-// ends (it must start after their commits). Under a rush that is one fsync per fsync-time, however
-// many batches commit meanwhile, instead of a pile of concurrent ones that each take longer.
+// A few fsyncs at a time (`concurrency`; one by default): a caller starts its own at once if fewer
+// run, so an acknowledgement waits for one fsync, not for the end of one that started before its
+// commit and then its own. The callers that come while all run share the next, which starts when
+// one ends (it must start after their commits): under a rush, a bounded number of fsyncs, however
+// many batches commit meanwhile.
 
 import fs from 'node:fs';
 
 export class WalSync {
-  private running: Promise<void> | null = null;
-  private next: Promise<void> | null = null;
+  /** fsyncs running now. */
+  private running = 0;
+  /** Callers waiting for a free slot: they share the next fsync. */
+  private waiting: { resolve(): void; reject(error: unknown): void }[] = [];
 
-  constructor(private readonly databaseFile: string) {}
+  /**
+   * @param concurrency fsyncs running at once at most. Callers beyond it share the next one, which
+   *   starts when one of them ends.
+   */
+  constructor(
+    private readonly databaseFile: string,
+    private readonly concurrency = 1,
+  ) {}
 
   /** Resolves once everything committed before the call is on disk. */
   sync(): Promise<void> {
-    if (!this.running) return this.start();
-    this.next ??= this.running
-      .catch(() => undefined) // its failure is reported to its own callers
-      .then(() => {
-        this.next = null;
-        return this.start();
-      });
-    return this.next;
+    if (this.running < this.concurrency) return this.start();
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   private start(): Promise<void> {
-    const run = fsyncFile(this.databaseFile).finally(() => {
-      if (this.running === run) this.running = null;
+    this.running++;
+    return fsyncFile(this.databaseFile).finally(() => {
+      this.running--;
+      if (this.waiting.length === 0) return;
+      // Their commits came before this call: one fsync started now covers them all.
+      const waiting = this.waiting.splice(0);
+      this.start().then(
+        () => waiting.forEach((w) => w.resolve()),
+        (error: unknown) => waiting.forEach((w) => w.reject(error)),
+      );
     });
-    this.running = run;
-    return run;
   }
 }
 

@@ -133,7 +133,7 @@ function areaOf(frame: ProfileNode['callFrame']): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return `${pkg[1]}${pkg[1] === 'typeorm' || pkg[1] === 'ws' ? ` ${path.basename(url)}` : ''}`;
   if (url.startsWith('node:')) return url;
-  const own = /\.bench-build\/(.+)$/.exec(url);
+  const own = /\.bench-build[^/]*\/(.+)$/.exec(url);
   return own ? own[1]! : path.basename(url);
 }
 

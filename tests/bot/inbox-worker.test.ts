@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createApp, type App } from '../../bot/app';
 import { parsePolicy } from '../../bot/config';
 import { Dispatcher } from '../../bot/dispatch';
+import { InboxWorker } from '../../bot/inbox-worker';
 import { silentLogger } from '../../bot/logger';
 import type { InboxStore, UnitOfWork } from '../../handlers/ports';
 import { createInboxStore } from '../../storage/repositories';
@@ -17,11 +18,11 @@ import { EXAMPLE_POLICY, FakeClock, MONDAY_10AM, RecordingNotifier, textMessage 
 const POLICY = parsePolicy(EXAMPLE_POLICY, 'policy.yaml');
 const help = (i: number) => textMessage('帮助', `wecom:burst-${i}`);
 
-async function start(databaseUrl = 'sqlite::memory:', clock = new FakeClock(new Date(MONDAY_10AM))): Promise<{ app: App; clock: FakeClock; notifier: RecordingNotifier }> {
+async function start(databaseUrl = 'sqlite::memory:', clock = new FakeClock(new Date(MONDAY_10AM)), perStep?: number): Promise<{ app: App; clock: FakeClock; notifier: RecordingNotifier }> {
   const notifier = new RecordingNotifier();
   // One member sends every event here: WeCom's 30 replies a minute per member (tested in the outbox
   // tests) would hold 90 of 120 replies for a minute, so the per-minute limits are off.
-  const app = await createApp({ databaseUrl, policy: POLICY, notifier, clock, log: silentLogger, worker: { batchSize: 50 }, outbox: { perMinute: undefined } });
+  const app = await createApp({ databaseUrl, policy: POLICY, notifier, clock, log: silentLogger, worker: { batchSize: 50, ...(perStep ? { perStep } : {}) }, outbox: { perMinute: undefined } });
   return { app, clock, notifier };
 }
 
@@ -153,8 +154,11 @@ describe('the backlog', () => {
   });
 });
 
-it('gives accepting priority: an accept made while the worker is busy completes before its next event starts', async () => {
-  const { app } = await start();
+it.each([
+  [1, 3],
+  [4, 4], // SQLite's default: events 1–4 start together (one commit); the accept comes before event 5
+])('gives accepting priority: an accept made while the worker is busy completes before its next step starts (%i event(s) per step)', async (perStep, startedBefore) => {
+  const { app } = await start(undefined, undefined, perStep);
   await Promise.all(Array.from({ length: 100 }, (_, i) => app.dispatcher.accept(help(i))));
   const process = app.dispatcher.processClaimed.bind(app.dispatcher);
   let started = 0;
@@ -170,8 +174,25 @@ it('gives accepting priority: an accept made while the worker is busy completes 
   };
   await app.worker.wake();
   expect(acceptCalledAt).toBe(3);
-  expect(startedWhenAccepted).toBe(3); // no other event started before the accept was written
+  expect(startedWhenAccepted).toBe(startedBefore); // no later step started before the accept was written
   expect(await count(app, "status = 'done'")).toBe(101);
+  await app.close();
+});
+
+it('on SQLite, the events of one step share one commit; each is still processed once, with its reply', async () => {
+  const { app, notifier } = await start(undefined, undefined, 4);
+  await Promise.all(Array.from({ length: 8 }, (_, i) => app.dispatcher.accept(help(i))));
+  const statements: string[] = [];
+  const log = app.dataSource.logger.logQuery.bind(app.dataSource.logger);
+  app.dataSource.logger.logQuery = (query, ...rest) => (statements.push(query), log(query, ...rest));
+  // The worker alone (no outbox run): a claim, two steps of four, and the claim that finds nothing left.
+  const worker = new InboxWorker({ dispatcher: app.dispatcher, deliver: async () => 0, log: silentLogger, perStep: 4 });
+  await worker.wake();
+  expect(statements.filter((s) => s === 'COMMIT')).toHaveLength(4);
+  expect(statements.filter((s) => s === 'SAVEPOINT work')).toHaveLength(6); // three events join each step's first
+  expect(await count(app, "status = 'done'")).toBe(8);
+  await app.outbox.deliverDue();
+  expect(new Set(notifier.delivered.filter((m) => m.dedupeKey.startsWith('reply:')).map((m) => m.dedupeKey)).size).toBe(8);
   await app.close();
 });
 

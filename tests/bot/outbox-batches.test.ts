@@ -6,6 +6,7 @@
 import { createApp, type App } from '../../bot/app';
 import { parsePolicy } from '../../bot/config';
 import { silentLogger } from '../../bot/logger';
+import { LoopSlices } from '../../bot/loop-slices';
 import { OutboxDispatcher } from '../../bot/outbox-dispatcher';
 import { WecomApi } from '../../bot/wecom/api';
 import { WecomNotifier } from '../../bot/wecom/notifier';
@@ -237,4 +238,69 @@ describe('two instances on one database deliver each message exactly once, in or
       await Promise.all(apps.map((app) => app.close()));
     }
   }, 60_000);
+});
+
+describe('slices of the event loop', () => {
+  /** Slices the test lets go one at a time. */
+  class GatedSlices {
+    readonly waiting: (() => void)[] = [];
+    take(): Promise<void> {
+      return new Promise((resolve) => this.waiting.push(resolve));
+    }
+    releaseAll(): void {
+      for (const go of this.waiting.splice(0)) go();
+    }
+  }
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it('waits for a slice before each claim, each send and each outcome', async () => {
+    h = await startHarness();
+    const slices = new GatedSlices();
+    const outbox = new OutboxDispatcher(h.app.uow, createOutboxStore(), h.notifier, h.clock, silentLogger, { slices });
+    await enqueueAll(h.app, h.clock.now(), [message('s:a:0', toPerson('zhangsan')), message('s:b:0', toPerson('lisi'))]);
+    const run = outbox.deliverDue();
+    await settle();
+    expect(slices.waiting).toHaveLength(1); // the claim waits
+    slices.releaseAll();
+    await settle();
+    expect(slices.waiting).toHaveLength(2); // one per recipient, before its send
+    expect(h.notifier.delivered).toHaveLength(0);
+    slices.releaseAll();
+    await settle();
+    expect(h.notifier.delivered).toHaveLength(2);
+    expect(slices.waiting).toHaveLength(2); // each answer waits before it is recorded
+    while (slices.waiting.length) {
+      slices.releaseAll();
+      await settle();
+    }
+    expect(await run).toBe(2);
+  });
+
+  it('never waits forever: while accepts keep coming (one step per turn), every message is still sent', async () => {
+    h = await startHarness();
+    const slices = new LoopSlices({ urgent: () => true });
+    const outbox = new OutboxDispatcher(h.app.uow, createOutboxStore(), h.notifier, h.clock, silentLogger, { slices });
+    await enqueueAll(h.app, h.clock.now(), Array.from({ length: 30 }, (_, i) => message(`u:${i % 5}:${i}`, toPerson(i % 2 ? 'zhangsan' : 'lisi'))));
+    expect(await outbox.deliverDue()).toBe(30);
+    expect(slices.waitingSteps).toBe(0);
+  });
+
+  it('records the answers that come in one turn of the event loop in one transaction', async () => {
+    h = await startHarness();
+    // Each answer comes in its own timer callback, all in one timers phase.
+    const answers: OutboxRecord[] = [];
+    const notifier: Notifier = { deliver: (m) => new Promise((resolve) => setTimeout(() => resolve(void answers.push(m)), 1)) };
+    const outbox = new OutboxDispatcher(h.app.uow, createOutboxStore(), notifier, h.clock, silentLogger);
+    const people = ['zhangsan', 'lisi', 'wangwu', 'zhaoliu'];
+    await enqueueAll(h.app, h.clock.now(), people.map((p) => message(`t:${p}:0`, toPerson(p))));
+    let runs = 0;
+    const run = h.app.uow.run.bind(h.app.uow);
+    h.app.uow.run = (work) => (runs++, run(work));
+    expect(await outbox.deliverDue()).toBe(4);
+    expect(answers).toHaveLength(4);
+    // The claim, one transaction for the four answers (they came in one turn), the claim that finds nothing.
+    expect(runs).toBe(3);
+  });
 });

@@ -1,5 +1,6 @@
-// WalSync: the WAL is fdatasynced off the event loop, one fsync at a time; the callers that come
-// while one runs share the next one, which starts only after it (so after their commits).
+// WalSync: the WAL is fdatasynced off the event loop, a bounded number of fsyncs at a time (one by
+// default); the callers that come while they run share the next one, which starts only after one of
+// them ended (so after their commits).
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,6 +35,30 @@ describe('WalSync', () => {
       expect(open.mock.calls.map((c) => String(c[0]))).toEqual([`${file}-wal`, `${file}-wal`]);
     } finally {
       open.mockRestore();
+      sync.mockRestore();
+    }
+  });
+
+  it('with a concurrency of 2, a caller starts its own fsync while one runs; callers beyond share the next', async () => {
+    const pending: ((error: Error | null) => void)[] = [];
+    const sync = jest.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, done: (error: Error | null) => void) => void pending.push(done)) as typeof fs.fdatasync);
+    try {
+      const wal = new WalSync(file, 2);
+      const finished: number[] = [];
+      const calls = [1, 2, 3, 4].map((n) => wal.sync().then(() => finished.push(n)));
+      expect(pending).toHaveLength(2); // the first two run at once; 3 and 4 wait for a free one
+      pending[1]!(null); // the second ends first: the shared next one starts now
+      await calls[1];
+      await new Promise((r) => setImmediate(r));
+      expect(finished).toEqual([2]);
+      expect(pending).toHaveLength(3);
+      pending[2]!(null);
+      await Promise.all([calls[2], calls[3]]);
+      expect(finished).toEqual([2, 3, 4]); // the first is still running
+      pending[0]!(null);
+      await calls[0];
+      expect(finished).toEqual([2, 3, 4, 1]);
+    } finally {
       sync.mockRestore();
     }
   });
