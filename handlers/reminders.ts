@@ -74,7 +74,7 @@ async function remindAll(deps: Deps, ctx: Ctx, policy: ReminderPolicy, due: Remi
       continue;
     }
     updates.push({ id: step.id, nextReminderAt: after(n), sent: { reminderCount: n, at: ctx.now } });
-    owed.push({ step, contract, n });
+    owed.push({ step, contract, n, overdue: overdueOf(deps, { step, contract }) });
     events.push(auditEvent(ctx, 'step.reminded', { contractId: contract.id }, { stepId: step.id, n }));
   }
   // The claim: every step read is still pending (held since it was read). Should one not be, the
@@ -86,9 +86,10 @@ async function remindAll(deps: Deps, ctx: Ctx, policy: ReminderPolicy, due: Remi
   return events.length;
 }
 
-/** A step owed reminder `n` this tick. */
+/** A step owed reminder `n` this tick, and what every message about it says (overdueOf). */
 interface Owed extends ReminderDue {
   n: number;
+  overdue: Markup;
 }
 
 /**
@@ -106,8 +107,8 @@ function reminderMessages(deps: Deps, policy: ReminderPolicy, owed: Owed[]): Out
   for (const [assigneeId, items] of toApprover) {
     out.push(
       items.length === 1
-        ? { dedupeKey: `reminder:${items[0]!.step.id}:${items[0]!.n}`, to: toPerson(assigneeId), views: [text(approverReminder(deps, items[0]!))] }
-        : { dedupeKey: batchKey('reminders', items), to: toPerson(assigneeId), views: [text(listed(`⏰ 你有 ${items.length} 份合同的审批已超时，请尽快处理：`, items, (o) => `· 第 ${o.n} 次提醒：${plainOf(overdueOf(deps, o))}`, '处理：同意 <合同号> / 驳回 <合同号> <原因> / 转交 <合同号> <人>；发送「待办」查看全部待审批。'))] },
+        ? { dedupeKey: `reminder:${items[0]!.step.id}:${items[0]!.n}`, to: toPerson(assigneeId), views: [text(approverReminder(items[0]!))] }
+        : { dedupeKey: batchKey('reminders', items), to: toPerson(assigneeId), views: [text(plainOf(listed(md`⏰ 你有 ${items.length} 份合同的审批已超时，请尽快处理：`, items, (o) => md`· 第 ${o.n} 次提醒：${o.overdue}`, md`处理：同意 <合同号> / 驳回 <合同号> <原因> / 转交 <合同号> <人>；发送「待办」查看全部待审批。`)))] },
     );
   }
   for (const [managerId, items] of toManager) {
@@ -115,41 +116,39 @@ function reminderMessages(deps: Deps, policy: ReminderPolicy, owed: Owed[]): Out
     out.push(
       items.length === 1
         ? { dedupeKey: `reminder-manager:${items[0]!.step.id}:${items[0]!.n}`, to: toPerson(managerId), views: [text(managerCopy(deps, items[0]!))] }
-        : { dedupeKey: batchKey('reminders-manager', items), to: toPerson(managerId), views: [text(listed(`⏰ 抄送：${items.length} 份合同的审批已多次提醒仍超时：`, items, (o) => `· 已提醒 ${o.n} 次：${plainOf(overdueOf(deps, o))}`, `请督促 ${assignees} 处理，或转交他人。`))] },
+        : { dedupeKey: batchKey('reminders-manager', items), to: toPerson(managerId), views: [text(plainOf(listed(md`⏰ 抄送：${items.length} 份合同的审批已多次提醒仍超时：`, items, (o) => md`· 已提醒 ${o.n} 次：${o.overdue}`, md`请督促 ${assignees} 处理，或转交他人。`)))] },
     );
   }
   if (toChannel.length === 1) {
     const o = toChannel[0]!;
-    out.push({ dedupeKey: `overdue-alert:${o.step.id}:${o.n}`, to: { kind: 'channel', channel: policy.channel! }, views: [markdown('审批超时', md`**审批超时**：${overdueOf(deps, o)}，已提醒 ${o.n} 次。`)] });
+    out.push({ dedupeKey: `overdue-alert:${o.step.id}:${o.n}`, to: { kind: 'channel', channel: policy.channel! }, views: [markdown('审批超时', md`**审批超时**：${o.overdue}，已提醒 ${o.n} 次。`)] });
   } else if (toChannel.length > 1) {
-    const lines = toChannel.slice(0, REMINDER_BATCH_LINES).map((o) => md`· ${overdueOf(deps, o)}，已提醒 ${o.n} 次`);
-    const more = toChannel.length > lines.length ? [md`……另有 ${toChannel.length - lines.length} 份（显示 ${lines.length} / 共 ${toChannel.length} 份）`] : [];
     out.push({
       dedupeKey: batchKey('overdue-alerts', toChannel),
       to: { kind: 'channel', channel: policy.channel! },
-      views: [markdown('审批超时', mdLines([md`**审批超时**：${toChannel.length} 份合同的审批已多次提醒仍未处理`, ...lines, ...more]))],
+      views: [markdown('审批超时', listed(md`**审批超时**：${toChannel.length} 份合同的审批已多次提醒仍未处理`, toChannel, (o) => md`· ${o.overdue}，已提醒 ${o.n} 次`))],
     });
   }
   return out;
 }
 
 /** "合同 HT-…「title」的法务审批（第 2 步，王五）已于 … 超时": what every reminder says of a step. */
-function overdueOf(deps: Deps, { step, contract }: Owed): Markup {
+function overdueOf(deps: Deps, { step, contract }: ReminderDue): Markup {
   const role = step.role === 'person' ? '审批' : ROLE_LABEL[step.role];
   return md`合同 ${contract.number}「${contract.title}」的${role}审批（第 ${step.seq} 步，${deps.directory.nameOf(step.assigneeId)}）已于 ${formatDateTime(step.dueAt!, deps.policy.timezone)} 超时`;
 }
 
-const approverReminder = (deps: Deps, o: Owed) =>
-  `⏰ 第 ${o.n} 次提醒：${plainOf(overdueOf(deps, o))}，请尽快处理：同意 ${o.contract.number} / 驳回 ${o.contract.number} <原因> / 转交 ${o.contract.number} <人>`;
+const approverReminder = (o: Owed) =>
+  `⏰ 第 ${o.n} 次提醒：${plainOf(o.overdue)}，请尽快处理：同意 ${o.contract.number} / 驳回 ${o.contract.number} <原因> / 转交 ${o.contract.number} <人>`;
 
 const managerCopy = (deps: Deps, o: Owed) =>
-  `⏰ 抄送（已提醒 ${o.n} 次）：${plainOf(overdueOf(deps, o))}。请督促 ${deps.directory.nameOf(o.step.assigneeId)} 处理，或转交他人。`;
+  `⏰ 抄送（已提醒 ${o.n} 次）：${plainOf(o.overdue)}。请督促 ${deps.directory.nameOf(o.step.assigneeId)} 处理，或转交他人。`;
 
-/** A heading, the first REMINDER_BATCH_LINES items, how many more, and a closing line. */
-function listed(heading: string, items: Owed[], line: (o: Owed) => string, closing: string): string {
+/** A heading, the first REMINDER_BATCH_LINES items, how many more, and a closing line if any. */
+function listed(heading: Markup, items: Owed[], line: (o: Owed) => Markup, closing?: Markup): Markup {
   const shown = items.slice(0, REMINDER_BATCH_LINES).map(line);
-  const more = items.length > shown.length ? [`……另有 ${items.length - shown.length} 份（显示 ${shown.length} / 共 ${items.length} 份）`] : [];
-  return [heading, ...shown, ...more, closing].join('\n');
+  const more = items.length > shown.length ? [md`……另有 ${items.length - shown.length} 份（显示 ${shown.length} / 共 ${items.length} 份）`] : [];
+  return mdLines([heading, ...shown, ...more, ...(closing ? [closing] : [])]);
 }
 
 /**
