@@ -1,6 +1,7 @@
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Tx, UnitOfWork } from '../handlers/ports';
 import type { DatabaseKind } from './data-source';
+import { sqliteConnection } from './repositories/sqlite-statements';
 import { sqliteDatabaseFile } from './sqlite-file';
 import { WalSync } from './wal-sync';
 
@@ -109,7 +110,7 @@ class SqliteUnitOfWork implements StorageUnitOfWork {
   /** One transaction for the works waiting (and those arriving meanwhile, up to the limit). */
   private async transaction(durable: boolean): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
-    const sqlite = (runner.connection.driver as unknown as { databaseConnection: { inTransaction: boolean } }).databaseConnection;
+    const sqlite = sqliteConnection(runner.manager)!;
     const done: { waiting: Waiting; result: unknown }[] = [];
     // Taken before BEGIN: if the transaction cannot start (busy), its caller learns why.
     let current = this.next(durable);
