@@ -10,7 +10,7 @@
 import type { InboxRecord } from '../handlers/ports';
 import type { Dispatcher } from './dispatch';
 import type { Logger } from './logger';
-import type { Slices } from './loop-slices';
+import { nextTurn, type Slices } from './loop-slices';
 
 export interface InboxWorkerOptions {
   dispatcher: Dispatcher;
@@ -30,8 +30,6 @@ export interface InboxWorkerOptions {
   /** Where each event waits for its slice of the event loop (default: one turn of the loop each). */
   slices?: Slices;
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class InboxWorker {
   private running: Promise<void> | null = null;

@@ -20,6 +20,9 @@ export interface Slices {
   take(): Promise<void>;
 }
 
+/** Resolves in the check phase (setImmediate): after the I/O waiting now has been read. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** No slicing: every step runs at once (a component on its own, in tests and tools). */
 export const UNSLICED: Slices = { take: () => Promise.resolve() };
 

@@ -25,7 +25,7 @@ import {
 } from '../handlers/ports';
 import { DeliveryError } from './delivery-error';
 import type { Logger } from './logger';
-import { UNSLICED, type Slices } from './loop-slices';
+import { nextTurn, UNSLICED, type Slices } from './loop-slices';
 
 export interface OutboxDispatcherOptions {
   /** Messages claimed per transaction. */
@@ -68,7 +68,6 @@ export interface DeliveryObserver {
 }
 
 const MINUTE = 60_000;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Recipients served at once by default: a crash sends again at most this many messages. */
 export const DEFAULT_CONCURRENCY = 32;
 /**
