@@ -25,7 +25,7 @@ const reminders: ReminderPolicy = policy.reminders;
  * The worst case for batching (one message per recipient per tick): each due step a different
  * approver, each with a different manager. The same policy with 1,000 such pairs added.
  */
-const SPREAD_APPROVER = (j: number) => `bench-approver-${j}`;
+const SPREAD_APPROVER = (j: number | string) => `bench-approver-${j}`;
 const spreadPolicy = {
   ...policy,
   people: [
@@ -146,7 +146,7 @@ async function makeDue(ds: DataSource, deps: Deps, n: number, t: number, spread 
   await ds.query(
     `UPDATE approval_step SET due_at = ${due.getTime()}, reminder_count = ${owed - 1}, last_reminded_at = ${last}, next_reminder_at = ${next} WHERE id IN (${ids.join(',')})`,
   );
-  if (spread) await ds.query(`UPDATE approval_step SET assignee_id = 'bench-approver-' || ((id - ${t + 1}) / ${stride}) WHERE id IN (${ids.join(',')})`);
+  if (spread) await ds.query(`UPDATE approval_step SET assignee_id = '${SPREAD_APPROVER('')}' || ((id - ${t + 1}) / ${stride}) WHERE id IN (${ids.join(',')})`);
 }
 
 /** Repositories whose every call is timed, by name: where the time of a tick goes. */
