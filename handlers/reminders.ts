@@ -16,7 +16,7 @@ import { ROLE_LABEL } from './domain/contract-state';
 import { formatDateTime } from './domain/dates';
 import { auditEvent, toPerson, type Ctx, type Deps } from './context';
 import type { AuditEventRecord, Markup, OutgoingMessage, ReminderDue, ReminderPolicy, ReminderUpdate } from './ports';
-import { markdown, md, mdLines, plainOf, text } from './views';
+import { listing, markdown, md, plainOf, text } from './views';
 
 /** Reminders per tick at most; the rest go out on the next tick, the longest-waiting first. */
 export const REMINDERS_PER_TICK = 1000;
@@ -25,8 +25,6 @@ export const REMINDERS_PER_TICK = 1000;
  * bound, a policy change) is read without a reminder; it is advanced, so the next page is new steps.
  */
 const PAGES_PER_TICK = 10;
-/** Reminders a batched message lists; its first line gives the full count. */
-export const REMINDER_BATCH_LINES = 10;
 
 /** How many reminders a step overdue since `dueAt` should have had by `now` (working hours). */
 export function remindersDue(deps: Deps, step: { dueAt: Date | null }, now: Date, intervalHours: number): number {
@@ -144,12 +142,8 @@ const approverReminder = (o: Owed) =>
 const managerCopy = (deps: Deps, o: Owed) =>
   `⏰ 抄送（已提醒 ${o.n} 次）：${plainOf(o.overdue)}。请督促 ${deps.directory.nameOf(o.step.assigneeId)} 处理，或转交他人。`;
 
-/** A heading, the first REMINDER_BATCH_LINES items, how many more, and a closing line if any. */
-function listed(heading: Markup, items: Owed[], line: (o: Owed) => Markup, closing?: Markup): Markup {
-  const shown = items.slice(0, REMINDER_BATCH_LINES).map(line);
-  const more = items.length > shown.length ? [md`……另有 ${items.length - shown.length} 份（显示 ${shown.length} / 共 ${items.length} 份）`] : [];
-  return mdLines([heading, ...shown, ...more, ...(closing ? [closing] : [])]);
-}
+/** The items of a batched reminder, in a listing (views.ts). */
+const listed = (heading: Markup, items: Owed[], line: (o: Owed) => Markup, closing?: Markup): Markup => listing(heading, items, line, '份', closing);
 
 /**
  * A batched message's outbox key: its kind, then the first step with its reminder number and how many

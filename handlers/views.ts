@@ -46,6 +46,19 @@ export function mdLines(lines: Markup[]): Markup {
   return { parts: lines.flatMap((line, i) => (i ? ['\n', ...line.parts] : [...line.parts])) } as unknown as Markup;
 }
 
+/** Items a listing shows; its heading gives the full count. */
+export const LISTING_LINES = 10;
+
+/**
+ * A heading, the first LISTING_LINES items, how many more ("……另有 3 份（显示 10 / 共 13 份）", in
+ * `unit`), and a closing line if any: what a message about many things says of them.
+ */
+export function listing<T>(heading: Markup, items: readonly T[], line: (item: T) => Markup, unit: string, closing?: Markup): Markup {
+  const shown = items.slice(0, LISTING_LINES).map(line);
+  const more = items.length > shown.length ? [md`……另有 ${items.length - shown.length} ${unit}（显示 ${shown.length} / 共 ${items.length} ${unit}）`] : [];
+  return mdLines([heading, ...shown, ...more, ...(closing ? [closing] : [])]);
+}
+
 /** The words of markup without its markup, for a plain `text` view that says the same. */
 export const plainOf = (m: Markup): string => m.parts.map((p) => (typeof p === 'string' ? p.replace(/\*\*/g, '') : p.user)).join('');
 
