@@ -562,6 +562,13 @@ export interface Repositories {
     enqueue(tx: Tx, message: OutgoingMessage, now: Date): Promise<boolean>;
     /** Many messages in few statements, in order; a key already enqueued is skipped, as by enqueue. */
     enqueueMany(tx: Tx, messages: OutgoingMessage[], now: Date): Promise<void>;
+    /** Which of `keys` were enqueued already (as a message, or carried by a digest). */
+    existingKeys(tx: Tx, keys: string[]): Promise<Set<string>>;
+    /**
+     * Records messages a digest carries instead of sending them (channel-digest.ts): their keys are
+     * taken, so they are never sent on their own, and nothing else of them is kept.
+     */
+    markCarried(tx: Tx, messages: Pick<OutgoingMessage, 'dedupeKey' | 'to'>[], now: Date): Promise<void>;
     status(tx: Tx, now: Date): Promise<OutboxStatus>;
   };
   serviceTickets: ServiceTicketRepository;

@@ -43,7 +43,7 @@ export class OutboxEntity {
   @InstantColumn({ name: 'claim_until', nullable: true }) claimUntil!: Date | null;
   /** The card key this message updates in place, instead of sending something new. */
   @Column({ name: 'updates_card', type: 'varchar', length: 100, nullable: true }) updatesCard!: string | null;
-  /** pending → sent | dead */
+  /** pending → sent | dead; merged: carried by a digest (channel-digest.ts), never sent itself, its key taken. */
   @Column({ type: 'varchar', length: 12 }) status!: string;
   @Column({ type: 'integer' }) attempts!: number;
   @InstantColumn({ name: 'next_attempt_at' }) nextAttemptAt!: Date;

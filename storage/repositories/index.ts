@@ -69,8 +69,8 @@ const customersByIds = async (tx: Tx, ids: readonly number[]): Promise<CustomerR
 const OUTBOX_INSERT_COLUMNS = ['dedupe_key', 'recipient', 'views', 'attachments', 'urgent', 'updates_card', 'recipient_key', 'status', 'attempts', 'next_attempt_at', 'created_at'];
 
 /** An outbox row as the entity's columns store it (JSON text, epoch milliseconds). */
-const outboxRow = (m: OutgoingMessage, now: Date) => [
-  m.dedupeKey, JSON.stringify(m.to), JSON.stringify(m.views), m.attachments?.length ? JSON.stringify(m.attachments) : null, m.urgent ?? false, m.updatesCard ?? null, recipientKey(m.to), 'pending', 0, now.getTime(), now.getTime(),
+const outboxRow = (m: OutgoingMessage, now: Date, status: 'pending' | 'merged' = 'pending') => [
+  m.dedupeKey, JSON.stringify(m.to), JSON.stringify(m.views), m.attachments?.length ? JSON.stringify(m.attachments) : null, m.urgent ?? false, m.updatesCard ?? null, recipientKey(m.to), status, 0, now.getTime(), now.getTime(),
 ];
 
 export function createRepositories(): Repositories {
@@ -365,6 +365,19 @@ export function createRepositories(): Repositories {
         // In one INSERT per few thousand; a key already there is skipped (a concurrent instance may
         // have enqueued the same key a moment ago).
         await insertRows(managerOf(tx), 'outbox', OUTBOX_INSERT_COLUMNS, messages.map((m) => outboxRow(m, now)), { ignoreDuplicates: true });
+      },
+      async existingKeys(tx, keys) {
+        if (keys.length === 0) return new Set();
+        const em = managerOf(tx);
+        const { sql, params } = keyList(em, [...new Set(keys)], 1);
+        const rows: { k: string }[] = await em.query(`SELECT dedupe_key AS k FROM outbox WHERE dedupe_key ${sql}`, params);
+        return new Set(rows.map((r) => r.k));
+      },
+      async markCarried(tx, messages, now) {
+        // Status `merged`: never claimed or sent (only `pending` rows are), never counted as sent to
+        // its recipient; no content: the digest that carried it has that.
+        const rows = messages.map((m) => outboxRow({ ...m, views: [] }, now, 'merged'));
+        await insertRows(managerOf(tx), 'outbox', OUTBOX_INSERT_COLUMNS, rows, { ignoreDuplicates: true });
       },
       status: (tx, now) => outboxStatus(tx, now),
     },
