@@ -8,7 +8,8 @@
 //   working hours; from n > N also the owner's manager; from n > M the channel).
 // Every message has a key made of the subject, its date and the reminder number, so runs after a
 // pause catch up with one message each, and two instances send each once. The outbox holds messages
-// to people in quiet hours.
+// to people in quiet hours. A run's alerts to one channel go out as one digest when there are several
+// (channel-digest.ts).
 
 import { addDays, diffDays, formatDateTime, todayIn } from './domain/dates';
 import { formatFen } from './domain/money';
@@ -17,6 +18,7 @@ import { toPerson, type Ctx, type Deps } from './context';
 import { fulfilmentPolicy } from './fulfilment-common';
 import type { OutgoingMessage } from './ports';
 import { JOB_BATCH } from './notices';
+import { channelDigest, type ChannelAlert } from './channel-digest';
 import { markdown, md, text } from './views';
 
 /** Pages each scan goes through, by id; a later run continues with what is left. */
@@ -40,6 +42,7 @@ export async function milestoneAlerts(deps: Deps, ctx: Ctx): Promise<number> {
   const { dueSoonDays, overdue } = policy.milestones;
   const today = todayIn(ctx.now, deps.policy.timezone);
   const messages: OutgoingMessage[] = [];
+  const alerts: ChannelAlert[] = [];
   for await (const m of paged((after) => deps.repos.milestones.listOpenDueBy(ctx.tx, addDays(today, dueSoonDays), after, JOB_BATCH))) {
     const c = m.contract;
     const left = diffDays(today, m.plannedDate);
@@ -68,12 +71,12 @@ export async function milestoneAlerts(deps: Deps, ctx: Ctx): Promise<number> {
       });
     }
     if (n > overdue.channelAfter && policy.channels.milestone) {
-      messages.push({
-        dedupeKey: `milestone-overdue-alert:${key}`,
-        to: { kind: 'channel', channel: policy.channels.milestone },
-        views: [markdown('里程碑逾期', md`**里程碑逾期**：合同 ${c.number}「${c.title}」的「${m.name}」计划 ${m.plannedDate}，已逾期 ${late} 天（负责人 ${deps.directory.nameOf(m.responsibleId)}，合同负责人 ${deps.directory.nameOf(c.ownerId)}）。`)],
-      });
+      const line = md`合同 ${c.number}「${c.title}」的「${m.name}」计划 ${m.plannedDate}，已逾期 ${late} 天（负责人 ${deps.directory.nameOf(m.responsibleId)}，合同负责人 ${deps.directory.nameOf(c.ownerId)}）`;
+      alerts.push({ key: `milestone-overdue-alert:${key}`, views: [markdown('里程碑逾期', md`**里程碑逾期**：${line}。`)], line: md`· ${line}` });
     }
+  }
+  if (policy.channels.milestone) {
+    messages.push(...(await channelDigest(deps, ctx, policy.channels.milestone, { title: '里程碑逾期', heading: (n) => md`**里程碑逾期**：${n} 个里程碑已多次提醒仍未完成` }, alerts)));
   }
   return enqueue(deps, ctx, messages);
 }
@@ -84,6 +87,7 @@ export async function paymentAlerts(deps: Deps, ctx: Ctx): Promise<number> {
   const today = todayIn(ctx.now, deps.policy.timezone);
   const finance = deps.directory.holdersOf('finance').map((p) => p.id);
   const messages: OutgoingMessage[] = [];
+  const alerts: ChannelAlert[] = [];
   for await (const node of paged((after) => deps.repos.payments.listOverdueNodes(ctx.tx, today, after, JOB_BATCH))) {
     const c = node.contract;
     const late = diffDays(node.plannedDate, today);
@@ -98,12 +102,12 @@ export async function paymentAlerts(deps: Deps, ctx: Ctx): Promise<number> {
       });
     }
     if (n > policy.payments.channelAfter && policy.channels.payment) {
-      messages.push({
-        dedupeKey: `payment-overdue-alert:${node.id}:${node.plannedDate}:${n}`,
-        to: { kind: 'channel', channel: policy.channels.payment },
-        views: [markdown('回款逾期', md`**回款逾期**：${what}（负责人 ${deps.directory.nameOf(c.ownerId)}）。`)],
-      });
+      const line = md`${what}（负责人 ${deps.directory.nameOf(c.ownerId)}）`;
+      alerts.push({ key: `payment-overdue-alert:${node.id}:${node.plannedDate}:${n}`, views: [markdown('回款逾期', md`**回款逾期**：${line}。`)], line: md`· ${line}` });
     }
+  }
+  if (policy.channels.payment) {
+    messages.push(...(await channelDigest(deps, ctx, policy.channels.payment, { title: '回款逾期', heading: (n) => md`**回款逾期**：${n} 个付款节点已多次提醒仍未回款` }, alerts)));
   }
   return enqueue(deps, ctx, messages);
 }
@@ -113,6 +117,7 @@ export async function problemAlerts(deps: Deps, ctx: Ctx): Promise<number> {
   const { overdue } = policy.problems;
   const tz = deps.policy.timezone;
   const messages: OutgoingMessage[] = [];
+  const alerts: ChannelAlert[] = [];
   for await (const p of paged((after) => deps.repos.problems.listOpenOverdue(ctx.tx, ctx.now, after, JOB_BATCH))) {
     const c = p.contract;
     // The first reminder at the deadline (held by the outbox until working time if it passes at
@@ -133,12 +138,12 @@ export async function problemAlerts(deps: Deps, ctx: Ctx): Promise<number> {
       });
     }
     if (n > overdue.channelAfter && policy.channels.problem) {
-      messages.push({
-        dedupeKey: `problem-overdue-alert:${p.id}:${n}`,
-        to: { kind: 'channel', channel: policy.channels.problem },
-        views: [markdown('履约问题超时', md`**履约问题超时**：${what}，负责人 ${deps.directory.nameOf(p.responsibleId)}：${p.description}`)],
-      });
+      const line = md`${what}，负责人 ${deps.directory.nameOf(p.responsibleId)}：${p.description}`;
+      alerts.push({ key: `problem-overdue-alert:${p.id}:${n}`, views: [markdown('履约问题超时', md`**履约问题超时**：${line}`)], line: md`· ${line}` });
     }
+  }
+  if (policy.channels.problem) {
+    messages.push(...(await channelDigest(deps, ctx, policy.channels.problem, { title: '履约问题超时', heading: (n) => md`**履约问题超时**：${n} 个履约问题已多次提醒仍未解决` }, alerts)));
   }
   return enqueue(deps, ctx, messages);
 }

@@ -6,6 +6,7 @@ import { noticesJob } from '../../schedules/jobs';
 import { Scheduler } from '../../schedules/scheduler';
 import { createLeaseStore } from '../../storage/repositories';
 import { signedContract } from '../support/fulfilment';
+import { renderText } from '../../cards/text';
 import { startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -118,4 +119,54 @@ it('problems: the deadline passing at night is told in the morning (quiet hours)
   ]);
   const night = await h.app.dataSource.query("SELECT created_at FROM outbox WHERE dedupe_key = 'problem-overdue:1:1'");
   expect(Number(night[0].created_at)).toBe(at('2026-11-24T22:00').getTime()); // queued at the deadline, sent at 09:00
+});
+
+it('several alerts for one channel in a run go out as one digest; what a digest carried is never sent again; one new alert goes alone', async () => {
+  h = await startHarness({ now: iso('2026-11-23T10:00') });
+  const no = await signedContract(h);
+  for (const name of ['设备安装', '系统调试', '人员培训']) await h.say('zhangsan', `里程碑 ${no} ${name} 计划:2026-11-26 负责人:吴九`); // milestones 5, 6, 7
+  let added = false;
+  let done = false;
+  const seen = await walk('2026-12-02T12:00', async (now) => {
+    if (!added && now >= at('2026-12-01T12:00')) {
+      // Due the same day, added after the 09:00 digest: its fifth reminder is new, the others' are not.
+      expect((await h.say('zhangsan', `里程碑 ${no} 验收资料 计划:2026-11-26 负责人:吴九`)).reply).not.toMatch(/错误|无法|格式/);
+      added = true;
+    }
+    if (!done && now >= at('2026-12-01T15:00')) {
+      for (const name of ['系统调试', '人员培训', '验收资料']) await h.say('wujiu', `完成 ${no} ${name}`);
+      done = true;
+    }
+  });
+  const toChannel = seen.filter((s) => s.to === '#sales' && s.key.includes('milestone-overdue'));
+  expect(toChannel).toEqual([
+    // 12-01 09:00: the three milestones' fifth reminders pass the channel threshold together
+    { key: 'digest:milestone-overdue-alert:5:2026-11-26:5:3', at: iso('2026-12-01T09:00'), to: '#sales' },
+    // the milestone added at noon: alone, at the first run after the lunch break (the hourly runs
+    // since 09:00 never repeated the three)
+    { key: 'milestone-overdue-alert:8:2026-11-26:5', at: iso('2026-12-01T14:00'), to: '#sales' },
+    // 12-02: only 设备安装 is still open: its sixth reminder alone
+    { key: 'milestone-overdue-alert:5:2026-11-26:6', at: iso('2026-12-02T09:00'), to: '#sales' },
+  ]);
+  const digest = h.notifier.delivered.find((m) => m.dedupeKey.startsWith('digest:'))!;
+  const body = renderText(digest.views);
+  expect(body).toContain('3 个里程碑已多次提醒仍未完成');
+  for (const name of ['设备安装', '系统调试', '人员培训']) expect(body).toContain(`「${name}」计划 2026-11-26，已逾期 5 天`);
+  // Each carried alert's key is taken (status merged, no content), so no later run sends it.
+  const carried: { k: string; status: string; views: string }[] = await h.app.dataSource.query(
+    "SELECT dedupe_key AS k, status, views FROM outbox WHERE dedupe_key LIKE 'milestone-overdue-alert:%' ORDER BY dedupe_key",
+  );
+  expect(carried.map((r) => [r.k, r.status, r.views])).toEqual([
+    ['milestone-overdue-alert:5:2026-11-26:5', 'merged', '[]'],
+    ['milestone-overdue-alert:5:2026-11-26:6', 'sent', expect.stringContaining('设备安装')],
+    ['milestone-overdue-alert:6:2026-11-26:5', 'merged', '[]'],
+    ['milestone-overdue-alert:7:2026-11-26:5', 'merged', '[]'],
+    ['milestone-overdue-alert:8:2026-11-26:5', 'sent', expect.stringContaining('验收资料')],
+  ]);
+  // The people's reminders are not digested: each milestone's own, as before.
+  expect(seen.filter((s) => s.key.startsWith('milestone-overdue:') && s.at === iso('2026-12-01T09:00')).map((s) => s.key)).toEqual([
+    'milestone-overdue:5:2026-11-26:5',
+    'milestone-overdue:6:2026-11-26:5',
+    'milestone-overdue:7:2026-11-26:5',
+  ]);
 });

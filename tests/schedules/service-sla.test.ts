@@ -7,6 +7,7 @@ import { silentLogger } from '../../bot/logger';
 import { botJobs, serviceSlaJob } from '../../schedules/jobs';
 import { Scheduler } from '../../schedules/scheduler';
 import { createLeaseStore } from '../../storage/repositories';
+import { renderText } from '../../cards/text';
 import { startHarness, type Harness } from '../support/harness';
 import { servicePolicy, signedContract } from '../support/service';
 
@@ -169,3 +170,27 @@ it('an objection has its own 48-hour clock, and a job run twice at one instant s
   await walk('2026-11-25T13:00');
   expect(Object.keys(slaDeliveries(seen)).some((k) => k.includes(':escalate:'))).toBe(false);
 }, 120_000);
+
+it('escalations of one tick reach the service channel as one urgent digest; none is sent again', async () => {
+  h = await startHarness({ policy: servicePolicy(), now: at('2026-09-30T10:00').toISOString() });
+  const no = await signedContract(h);
+  h.clock.set(at('2026-10-03T23:30').toISOString());
+  const { seen, walk } = recorder(h);
+  for (const what of ['生产线停机', '冷库断电']) expect((await h.say('lisi', `报修 ${no} 紧急 ${what}`)).reply).toMatch(/FW-2026-000[12]/);
+  await walk('2026-10-04T03:00');
+  const toChannel = seen.filter((d) => d.to === '#service');
+  expect(toChannel.map((d) => ({ key: d.key, at: d.at.toISOString(), urgent: d.urgent }))).toEqual([
+    // Both tickets' confirm clocks escalate in the same tick, then both respond clocks.
+    { key: 'digest:sla:1:confirm:1:escalate:channel:2', at: at('2026-10-04T01:30').toISOString(), urgent: true },
+    { key: 'digest:sla:1:respond:1:escalate:channel:2', at: at('2026-10-04T02:30').toISOString(), urgent: true },
+  ]);
+  const digest = h.notifier.delivered.find((m) => m.dedupeKey === 'digest:sla:1:confirm:1:escalate:channel:2')!;
+  expect(renderText(digest.views)).toMatch(/2 个工单已超过时限并升级[\s\S]*FW-2026-0001（紧急）受理截止[\s\S]*生产线停机[\s\S]*FW-2026-0002（紧急）受理截止[\s\S]*冷库断电/);
+  const carried = await h.app.dataSource.query("SELECT dedupe_key AS k, status FROM outbox WHERE dedupe_key LIKE 'sla:%:escalate:channel' ORDER BY dedupe_key");
+  expect(carried).toEqual([
+    { k: 'sla:1:confirm:1:escalate:channel', status: 'merged' },
+    { k: 'sla:1:respond:1:escalate:channel', status: 'merged' },
+    { k: 'sla:2:confirm:1:escalate:channel', status: 'merged' },
+    { k: 'sla:2:respond:1:escalate:channel', status: 'merged' },
+  ]);
+}, 60_000);
