@@ -23,7 +23,7 @@ export interface ChannelAlert {
 export interface DigestKind {
   /** The digest's title (the robot's notification line). */
   title: string;
-  /** Its first line, given how many alerts it carries: "**里程碑逾期**：3 项". */
+  /** Its first line, given how many alerts it carries: "**里程碑逾期**：3 个里程碑已多次提醒仍未完成". */
   heading(count: number): Markup;
   /** Alerts that pass quiet hours make an urgent digest. */
   urgent?: boolean;
