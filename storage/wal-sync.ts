@@ -58,7 +58,12 @@ function fsyncFile(databaseFile: string): Promise<void> {
     } catch (error) {
       return reject(error);
     }
-    fs.fdatasync(fd, (error) => fs.close(fd, () => (error ? reject(error) : resolve())));
+    fs.fdatasync(fd, (error) => {
+      // Settled now, not after the close: that is one more trip through the thread pool and the loop.
+      fs.close(fd, () => undefined);
+      if (error) reject(error);
+      else resolve();
+    });
   });
 }
 

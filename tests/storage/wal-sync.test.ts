@@ -63,6 +63,19 @@ describe('WalSync', () => {
     }
   });
 
+  it('resolves as soon as the fsync has returned, without waiting for the file to be closed', async () => {
+    // A close still in the thread pool: the acknowledgement waiting for this sync need not wait for it.
+    const closes: number[] = [];
+    const close = jest.spyOn(fs, 'close').mockImplementation(((fd: number) => void closes.push(fd)) as typeof fs.close);
+    try {
+      await new WalSync(file).sync();
+      expect(closes).toHaveLength(1); // closed all the same
+    } finally {
+      close.mockRestore();
+      for (const fd of closes) fs.closeSync(fd);
+    }
+  });
+
   it('reports a failed fsync to its callers; the next call syncs again', async () => {
     const sync = jest.spyOn(fs, 'fdatasync').mockImplementationOnce(((_fd: number, done: (error: Error | null) => void) => done(new Error('EIO'))) as typeof fs.fdatasync);
     try {
