@@ -31,6 +31,27 @@ export function pinSelf(cpus: string): boolean {
   }
 }
 
+export interface SchedTimes {
+  mainRunMs: number;
+  mainWaitMs: number;
+  othersRunMs: number;
+}
+
+/** Between two readings of schedTimes, as shares of the `wallMs` between them (a thread that exited meanwhile is not counted). */
+export interface SchedShares {
+  main: number;
+  mainWaiting: number;
+  others: number;
+}
+
+export function schedShares(before: SchedTimes, after: SchedTimes, wallMs: number): SchedShares {
+  return {
+    main: (after.mainRunMs - before.mainRunMs) / wallMs,
+    mainWaiting: (after.mainWaitMs - before.mainWaitMs) / wallMs,
+    others: Math.max(0, after.othersRunMs - before.othersRunMs) / wallMs,
+  };
+}
+
 export class ChildClient {
   private exited: Promise<void>;
   private done = false;
@@ -62,6 +83,26 @@ export class ChildClient {
     } catch {
       return NaN;
     }
+  }
+
+  /**
+   * Scheduler times so far (/proc/<pid>/task/<tid>/schedstat, ms): the main thread's time on the CPU
+   * and its time runnable but waiting for it, and the other threads' time on the CPU (V8's GC
+   * helpers, libuv's pool running the fsyncs, the checkpoint thread).
+   */
+  schedTimes(): SchedTimes {
+    const times = { mainRunMs: 0, mainWaitMs: 0, othersRunMs: 0 };
+    const pid = String(this.child.pid);
+    try {
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        const [run, wait] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map((n) => Number(n) / 1e6);
+        if (tid === pid) Object.assign(times, { mainRunMs: run, mainWaitMs: wait });
+        else times.othersRunMs += run!;
+      }
+    } catch {
+      return { mainRunMs: NaN, mainWaitMs: NaN, othersRunMs: NaN };
+    }
+    return times;
   }
 
   /** SIGTERM, SIGKILL after `graceMs`. */

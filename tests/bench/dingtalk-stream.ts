@@ -20,6 +20,8 @@ import {
   fsyncLatency,
   pinSelf,
   ROOT,
+  schedShares,
+  type SchedShares,
   summariseProfile,
   writeBenchPolicy,
 } from './dingtalk-bench-rig';
@@ -43,6 +45,7 @@ const TARGET = { framesPerSecond: 4000, p99Ms: 10 };
 const PEER_DIR = path.join(ROOT, '.bench-peers/dingtalk');
 const BUILD = path.join(__dirname, '../..'); // .bench-build (or the outDir this was compiled to)
 
+const percent = (share: number) => `${fixed(100 * share, 0)}%`;
 const staffId = (i: number) => `dtstaff${String(i).padStart(4, '0')}`;
 const senders = Array.from({ length: SENDERS }, (_, i) => staffId(i));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -76,6 +79,8 @@ interface RowResult extends Phase {
   cpuMsPerFrame: number;
   /** The same frames pushed at a steady PACED_RATE (not waiting for acks, at most PACED_CAP unacknowledged). */
   paced?: Phase;
+  /** The client's core during the paced phase: its main thread, the time that thread waited for the CPU, its other threads. */
+  pacedCore?: SchedShares;
   /** Inbox rows committed for the acknowledged frames (bot rows). */
   rows?: number;
   /** Replies that reached the fake, and first push → last reply (bot rows). */
@@ -180,7 +185,10 @@ async function measure(target: Target, dir: string, cpu: string | undefined, pro
       row.saturatedAcked = saturated.acked.length;
     }
     await sleep(200);
+    const schedBefore = child.schedTimes();
+    const pacedStarted = performance.now();
     const paced = await fake.blast({ senders, count: PACED_FRAMES, text: TEXT, window: PACED_CAP, ratePerSecond: PACED_RATE, timeoutMs: PACED_MS, idPrefix: 'paced' });
+    row.pacedCore = schedShares(schedBefore, child.schedTimes(), performance.now() - pacedStarted);
     row.paced = phase(paced);
     const acked = [...saturated.acked, ...paced.acked];
     await child.stop(profileDir ? 120_000 : 5_000); // a profile is written only by a process that exits by itself
@@ -258,7 +266,7 @@ export const dingtalkStreamSection: BenchSection = {
         `and process and reply as in production (the replies go to the fake session webhook); after the saturated phase the bench waits up to ${DRAIN_MS / 1000} s for the reply to every acked frame (the last column: whether processing kept up), and at the end stops the client and counts the committed inbox rows of all acknowledged frames.`,
       '',
       table(
-        ['client', 'saturated frames/s', 'vs ceiling', 'ack p50 / p99 ms', `paced ${PACED_RATE}/s: acked/s`, 'ack p50 / p99 / max ms', 'client CPU ms/frame (saturated)', 'frames per CPU-second', 'CPU share it got', 'inbox rows / acked', 'replies to the saturated phase'],
+        ['client', 'saturated frames/s', 'vs ceiling', 'ack p50 / p99 ms', `paced ${PACED_RATE}/s: acked/s`, 'ack p50 / p99 / max ms', 'paced: its core busy (main thread + other threads); main thread waiting for the CPU', 'client CPU ms/frame (saturated)', 'frames per CPU-second', 'CPU share it got', 'inbox rows / acked', 'replies to the saturated phase'],
         rows.map((r) => [
           r.name + (r.note ? ` — ${r.note}` : ''),
           fixed(r.perSecond, 0),
@@ -266,6 +274,7 @@ export const dingtalkStreamSection: BenchSection = {
           `${fixed(r.p50, 2)} / ${fixed(r.p99, 2)}`,
           r.paced ? fixed(r.paced.perSecond, 0) + (r.paced.timedOut ? ' (timed out)' : '') : '—',
           r.paced ? `${fixed(r.paced.p50, 2)} / ${fixed(r.paced.p99, 2)} / ${fixed(r.paced.max, 1)}` : '—',
+          r.pacedCore ? `${percent(r.pacedCore.main + r.pacedCore.others)} (${percent(r.pacedCore.main)} + ${percent(r.pacedCore.others)}); ${percent(r.pacedCore.mainWaiting)}` : '—',
           fixed(r.cpuMsPerFrame, 3),
           fixed(1000 / r.cpuMsPerFrame, 0),
           `${fixed((r.perSecond * r.cpuMsPerFrame) / 10, 0)}%`,
@@ -287,8 +296,10 @@ export const dingtalkStreamSection: BenchSection = {
       'Where the time goes (profiles: BENCH_DINGTALK_PROFILE=1): the listener accepts each robot frame at once (`bot/dingtalk/inbound.ts`), so the frames of one socket read share one group commit and their acks leave in one write; ' +
         'what remains on the ack path is the batch INSERT, SQLite\'s commit and its fsync (which runs off the event loop, `storage/wal-sync.ts`, up to 3 at once: the loop keeps reading frames meanwhile), and the stream client (ws read, the SDK\'s JSON.parse, normalisation, the ack) is a small part. ' +
         'Processing a 帮助 with its reply takes more CPU than one core can give 4,000 frames a second alongside the accepts, so the worker and the outbox are never idle during the paced phase. They run in slices of the event loop (`bot/loop-slices.ts`): about 1 ms of their steps per turn, one step per turn while accepts wait for their commit, and on SQLite 4 events share one commit (fewer WAL pages for each fsync to write). ' +
-        'What is left above the analysis row (the ack path alone): a frame, or the completion of its fsync, still waits for the step that holds the loop when it arrives (a processing step, an outbox claim, a GC pause), and the fsync\'s own kernel work runs on the same pinned core. ' +
-        'A worker thread for the processing (at a lower priority, on its own connection) was tried and did not lower the p99 (README, Performance); what would be left to try: less garbage per event (young-generation collections of 10–20 ms show under this load), or the processing in a second process on PostgreSQL/MySQL (instances share the inbox).',
+        'What is left above the analysis row (the ack path alone) is the core itself. The core column reads the client\'s threads from `/proc/<pid>/task/*/schedstat` over the paced phase: with the processing, the bot keeps its one core about 90% busy (its main thread about 75–80%, the other threads about 15%: V8\'s GC helpers, the fsyncs on libuv\'s pool, the checkpoint thread), and its main thread spends some 15% of the phase runnable but waiting for the CPU. ' +
+        'The slow acks come in clusters of 15–25 ms while V8 marks the old generation (a full collection every 2–5 s under this load, its helper threads on the same core) and during its final pause, and the same tail shows with the database on tmpfs, where an fsync costs nothing: the disk is not what is left. ' +
+        'Tried, without lowering the p99 beyond the spread of the runs (alternated): the processing in a worker thread at a lower priority (README, Performance); the processing held to about 1 ms in 11 while frames arrive (the ack p50 fell from 2.4 to 0.9 ms, the p99 ranged 6–22 ms against 13–19 ms, and a steady load would outgrow such a cap, so it was not kept); V8 with one helper thread, a young generation of 1–64 MB, a slower-growing heap. ' +
+        'What would close it: less CPU per processed event (each `帮助` writes about 45 KB to the WAL, counted from the WAL index after each commit: its processing transaction about half, the outbox recording its reply sent about 30%, the accept and the outbox claim about 9% each; the reply\'s outbox row is large and is rewritten when claimed and when sent), or the processing on another core (a second instance on PostgreSQL/MySQL; instances share the inbox).',
       ...rows.filter((r) => r.profile).map((r) => `\nCPU profile of ${r.name} (self time by area, whole run): ${r.profile}`),
     ].join('\n');
     const headlines = [
