@@ -11,6 +11,7 @@ import { ServiceTickets17645400000000 } from './17645400000000-service-tickets';
 import { OutboxAttachments17645500000000 } from './17645500000000-outbox-attachments';
 import { DirectoryMembers17645600000000 } from './17645600000000-directory-members';
 import { OutboxRetention17645650000000 } from './17645650000000-outbox-retention';
+import { OutboxPartialIndexes17645660000000 } from './17645660000000-outbox-partial-indexes';
 
 /** Every migration, oldest first. Run at start-up; never edit one that has shipped: add a new one. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   OutboxAttachments17645500000000,
   DirectoryMembers17645600000000,
   OutboxRetention17645650000000,
+  OutboxPartialIndexes17645660000000,
 ];
