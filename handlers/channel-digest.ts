@@ -37,9 +37,9 @@ export async function channelDigest(deps: Deps, ctx: Ctx, channel: string, kind:
   if (alerts.length === 0) return [];
   const made = await deps.repos.outbox.existingKeys(ctx.tx, alerts.map((a) => a.key));
   const fresh = alerts.filter((a) => !made.has(a.key));
+  if (fresh.length === 0) return [];
   const to = { kind: 'channel' as const, channel };
   const urgent = kind.urgent ? { urgent: true } : {};
-  if (fresh.length === 0) return [];
   if (fresh.length === 1) return [{ dedupeKey: fresh[0]!.key, to, views: fresh[0]!.views, ...urgent }];
   await deps.repos.outbox.markCarried(ctx.tx, fresh.map((a) => ({ dedupeKey: a.key, to })), ctx.now);
   return [

@@ -277,7 +277,7 @@ export const dingtalkStreamSection: BenchSection = {
           r.pacedCore ? `${percent(r.pacedCore.main + r.pacedCore.others)} (${percent(r.pacedCore.main)} + ${percent(r.pacedCore.others)}); ${percent(r.pacedCore.mainWaiting)}` : '—',
           fixed(r.cpuMsPerFrame, 3),
           fixed(1000 / r.cpuMsPerFrame, 0),
-          `${fixed((r.perSecond * r.cpuMsPerFrame) / 10, 0)}%`,
+          percent((r.perSecond * r.cpuMsPerFrame) / 1000),
           r.rows !== undefined ? `${r.rows} / ${r.acked}` : '—',
           r.replies !== undefined ? (r.drainMs !== undefined ? `all ${r.replies} after ${fixed(r.drainMs / 1000, 1)} s` : `${r.replies} of ${r.saturatedAcked} by ${fixed((PHASE_MS + DRAIN_MS) / 1000, 0)} s`) : '—',
         ]),
